@@ -1,0 +1,3 @@
+module github.com/shockwave-rpc/shockwave
+
+go 1.26

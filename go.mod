@@ -1,3 +1,8 @@
 module github.com/shockwave-rpc/shockwave
 
-go 1.26
+go 1.26.0
+
+require (
+	golang.org/x/net v0.62.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)

@@ -1,0 +1,154 @@
+package hpack
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+)
+
+// HuffmanEncodedLen returns the length in bytes of the Huffman encoding of s
+// (RFC 7541 §5.2), so that callers can choose between Huffman and raw.
+func HuffmanEncodedLen(s []byte) int {
+	var n uint64
+	for _, c := range s {
+		n += uint64(huffmanCodeLens[c])
+	}
+	return int((n + 7) / 8)
+}
+
+// AppendHuffman appends the Huffman encoding of s (RFC 7541 §5.2, Appendix B)
+// to dst. The last byte is padded with the most significant bits of EOS
+// (all ones).
+func AppendHuffman(dst, s []byte) []byte {
+	// acc holds up to 31 pending bits plus one code of at most 30 bits, so
+	// it never overflows 64 bits; whole 32-bit words are flushed.
+	var acc uint64
+	var n uint
+	for _, c := range s {
+		l := uint(huffmanCodeLens[c])
+		acc = acc<<l | uint64(huffmanCodes[c])
+		n += l
+		if n >= 32 {
+			n -= 32
+			dst = binary.BigEndian.AppendUint32(dst, uint32(acc>>n))
+		}
+	}
+	for n >= 8 {
+		n -= 8
+		dst = append(dst, byte(acc>>n))
+	}
+	if n > 0 {
+		dst = append(dst, byte(acc<<(8-n))|byte(0xff>>n))
+	}
+	return dst
+}
+
+// AppendHuffmanDecode appends the decoding of the Huffman string src to dst.
+// It returns ErrHuffmanPadding or ErrHuffmanEOS (both compression errors) on
+// invalid input. It does not allocate when dst has room for the decoded
+// string; when it does not, dst grows at most once per call in the common
+// case, by no more than 8/5 of len(src) (the shortest code is 5 bits).
+func AppendHuffmanDecode(dst, src []byte) ([]byte, error) {
+	dst, _, err := huffmanDecode(dst, src, math.MaxInt)
+	return dst, err
+}
+
+// huffmanDecode appends the decoding of src to dst, but never more than
+// limit bytes; past the limit it keeps decoding only to validate src and to
+// count. n is the full decoded length, so n > limit means dst holds a
+// truncated result. This is what lets the Decoder check the header list
+// size of a Huffman string without expanding more than its budget.
+//
+// The fast loop keeps a 64-bit window of input bits aligned to the MSB and
+// decodes up to two symbols per lookup of the next huffmanLookupBits bits
+// in huffmanDecodeTable; codes longer than that (rare characters, EOS) and
+// the last bytes of input go through the careful loop.
+func huffmanDecode(dst, src []byte, limit int) (_ []byte, n int, err error) {
+	start := len(dst)
+	if spare := cap(dst) - len(dst); spare < len(src) && spare < limit {
+		// The decoded string is usually longer than its encoding (that
+		// is why Huffman was chosen), so grow once to the upper bound
+		// rather than letting the careful loop grow it byte by byte.
+		dst = slices.Grow(dst, min(len(src)*8/5+8, limit))
+	}
+	buf := dst[:cap(dst)]
+	w := len(dst)
+	// Never write past start+limit in the fast loop.
+	end := len(buf)
+	if limit < end-start {
+		end = start + limit
+	}
+
+	var bits uint64 // input bits, MSB first; bits past nbits are input too or zero
+	var nbits uint
+	i := 0
+	for i+8 <= len(src) && w+8 <= end {
+		// Branch-free refill: load 8 bytes, keep the whole bytes that fit.
+		bits |= binary.BigEndian.Uint64(src[i:]) >> nbits
+		i += int(63-nbits) >> 3
+		nbits |= 56
+		// Four lookups consume at most 48 of the >= 56 bits and write at
+		// most 8 bytes, which w+8 <= end leaves room for.
+		for range 4 {
+			e := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
+			if e&0xf0000 == 0 {
+				goto careful
+			}
+			buf[w] = byte(e)
+			buf[w+1] = byte(e >> 8)
+			w += int(e >> 24)
+			c := uint(e>>20) & 0xf
+			bits <<= c
+			nbits -= c
+		}
+	}
+careful:
+	dst = buf[:w]
+	n = w - start
+	for {
+		for nbits <= 56 && i < len(src) {
+			bits |= uint64(src[i]) << (56 - nbits)
+			i++
+			nbits += 8
+		}
+		if nbits == 0 {
+			break
+		}
+		e := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
+		sym, l := int(e&0xff), uint(e>>16)&0xf
+		if l == 0 {
+			// A code longer than the lookup: search the canonical code
+			// by length (RFC 7541 Appendix B codes are canonical, which
+			// gen.go verifies).
+			sym = -1
+			for l = huffmanLookupBits + 1; l <= 30 && l <= nbits; l++ {
+				c := uint32(bits>>(64-l)) - huffmanLongFirst[l]
+				if c < uint32(huffmanLongCount[l]) {
+					sym = int(huffmanLongSyms[int(huffmanLongOffset[l])+int(c)])
+					break
+				}
+			}
+			if sym == 256 {
+				return dst, n, ErrHuffmanEOS
+			}
+			if sym < 0 {
+				l = 64 // incomplete code: padding or error, below
+			}
+		}
+		if l > nbits {
+			// Input ends inside a code: that must be padding, at most 7
+			// bits of the EOS prefix, i.e. all ones (RFC 7541 §5.2).
+			if nbits > 7 || bits>>(64-nbits) != 1<<nbits-1 {
+				return dst, n, ErrHuffmanPadding
+			}
+			break
+		}
+		if n < limit {
+			dst = append(dst, byte(sym))
+		}
+		n++
+		bits <<= l
+		nbits -= l
+	}
+	return dst, n, nil
+}

@@ -32,7 +32,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "demo", "serve", "gen":
+	case "gen":
+		return runGen(args[1:], stdout, stderr)
+	case "demo", "serve":
 		fmt.Fprintf(stderr, "shockwave %s: not implemented yet (see the features table in README.md)\n", args[0])
 		return 1
 	default:

@@ -1,0 +1,231 @@
+package gen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/linker"
+	"github.com/bufbuild/protocompile/reporter"
+	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/pluginpb"
+)
+
+// Options say what `shockwave gen` compiles and how it names its output.
+type Options struct {
+	// ImportPaths are the directories imports are resolved against, like
+	// protoc's -I. Empty means the current directory.
+	ImportPaths []string
+	// Files are the .proto files to generate code for, as paths on disk;
+	// each must lie under one of ImportPaths, and its name for imports is
+	// its path relative to that directory, as with protoc.
+	Files []string
+	// Paths is protoc-gen-go's paths option: "import" (the default) puts
+	// output under its Go import path, "source_relative" next to the
+	// .proto's import-relative path.
+	Paths string
+	// Module is protoc-gen-go's module option: a Go module path stripped
+	// from the front of output names when Paths is "import".
+	Module string
+}
+
+// Parameter returns the plugin parameter string protoc would pass for o,
+// such as "paths=source_relative".
+func (o Options) Parameter() string {
+	var params []string
+	if o.Paths != "" {
+		params = append(params, "paths="+o.Paths)
+	}
+	if o.Module != "" {
+		params = append(params, "module="+o.Module)
+	}
+	return strings.Join(params, ",")
+}
+
+// Generate compiles the .proto files of o and returns the generated files:
+// protoc-gen-go's messages and this package's service stubs, exactly as
+// `protoc --go_out --shockwave_out` would produce them but without protoc.
+func Generate(ctx context.Context, o Options) ([]*pluginpb.CodeGeneratorResponse_File, error) {
+	req, err := BuildRequest(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return Run(req)
+}
+
+// BuildRequest parses and links the .proto files of o with protocompile
+// and returns the request protoc would send a plugin for them.
+func BuildRequest(ctx context.Context, o Options) (*pluginpb.CodeGeneratorRequest, error) {
+	if len(o.Files) == 0 {
+		return nil, errors.New("no .proto files given")
+	}
+	importPaths := o.ImportPaths
+	if len(importPaths) == 0 {
+		importPaths = []string{"."}
+	}
+	names := make([]string, len(o.Files))
+	for i, f := range o.Files {
+		name, err := importName(importPaths, f)
+		if err != nil {
+			return nil, err
+		}
+		names[i] = name
+	}
+
+	var errs []error
+	comp := protocompile.Compiler{
+		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: importPaths}),
+		SourceInfoMode: protocompile.SourceInfoStandard,
+		// Collect every error rather than stopping at the first, so one run
+		// shows all that is wrong with the files.
+		Reporter: reporter.NewReporter(func(err reporter.ErrorWithPos) error {
+			errs = append(errs, positionedError(importPaths, err))
+			return nil
+		}, nil),
+	}
+	files, err := comp.Compile(ctx, names...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: names}
+	if p := o.Parameter(); p != "" {
+		req.Parameter = proto.String(p)
+	}
+	// protoc lists every file a plugin may need, each after its imports.
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		imports := fd.Imports()
+		for i := 0; i < imports.Len(); i++ {
+			add(imports.Get(i).FileDescriptor)
+		}
+		req.ProtoFile = append(req.ProtoFile, fileProto(fd))
+	}
+	for _, f := range files {
+		add(f)
+	}
+	return req, nil
+}
+
+// fileProto returns the descriptor of fd as a plugin receives it. Files
+// compiled from source keep their source info, which carries the comments
+// copied into generated code.
+func fileProto(fd protoreflect.FileDescriptor) *descriptorpb.FileDescriptorProto {
+	if r, ok := fd.(linker.Result); ok {
+		return r.FileDescriptorProto()
+	}
+	return protodesc.ToFileDescriptorProto(fd)
+}
+
+// importName returns the name by which file is known to imports: its path
+// relative to the first import path that contains it, with forward slashes.
+func importName(importPaths []string, file string) (string, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return "", err
+	}
+	for _, ip := range importPaths {
+		ipAbs, err := filepath.Abs(ip)
+		if err != nil {
+			return "", err
+		}
+		rel, err := filepath.Rel(ipAbs, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		return filepath.ToSlash(rel), nil
+	}
+	return "", fmt.Errorf("%s: file does not reside within any import path given with -I (%s)", file, strings.Join(importPaths, ", "))
+}
+
+// positionedError reports err at the file's path on disk, not its import
+// name, so editors and terminals can jump to file:line:col.
+func positionedError(importPaths []string, err reporter.ErrorWithPos) error {
+	pos := err.GetPosition()
+	file := pos.Filename
+	for _, ip := range importPaths {
+		p := filepath.Join(ip, filepath.FromSlash(pos.Filename))
+		if _, statErr := os.Stat(p); statErr == nil {
+			file = p
+			break
+		}
+	}
+	return fmt.Errorf("%s:%d:%d: %w", file, pos.Line, pos.Col, err.Unwrap())
+}
+
+// Run runs protoc-gen-go's generator and this package's service generator
+// on req in process, as protoc would run protoc-gen-go and
+// protoc-gen-shockwave with the same request, and returns their files.
+func Run(req *pluginpb.CodeGeneratorRequest) ([]*pluginpb.CodeGeneratorResponse_File, error) {
+	plugin, err := protogen.Options{}.New(req)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range plugin.Files {
+		if !f.Generate {
+			continue
+		}
+		if err := checkEdition(f); err != nil {
+			return nil, err
+		}
+		gengo.GenerateFile(plugin, f)
+		GenerateFile(plugin, f)
+	}
+	resp := plugin.Response()
+	if resp.Error != nil {
+		return nil, errors.New(resp.GetError())
+	}
+	return resp.File, nil
+}
+
+// checkEdition refuses a file in an edition a generator does not support,
+// which protoc checks against the plugin's response.
+func checkEdition(f *protogen.File) error {
+	if f.Proto.GetSyntax() != "editions" {
+		return nil
+	}
+	e := f.Proto.GetEdition()
+	lo, hi := max(gengo.SupportedEditionsMinimum, SupportedEditionsMinimum), min(gengo.SupportedEditionsMaximum, SupportedEditionsMaximum)
+	if e < lo || e > hi {
+		return fmt.Errorf("%s: edition %v is not supported (supported: %v to %v)", f.Desc.Path(), e, lo, hi)
+	}
+	return nil
+}
+
+// WriteFiles writes generated files under dir, creating directories as
+// needed.
+func WriteFiles(dir string, files []*pluginpb.CodeGeneratorResponse_File) error {
+	for _, f := range files {
+		if f.GetInsertionPoint() != "" {
+			return fmt.Errorf("%s: insertion points are not supported", f.GetName())
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.GetName()))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(f.GetContent()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

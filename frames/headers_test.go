@@ -153,6 +153,9 @@ func TestContinuationFlood(t *testing.T) {
 		if _, err := r.ReadFrame(); err != nil {
 			t.Fatalf("block at the limit: %v", err)
 		}
+		if cap(r.block) > 100 {
+			t.Fatalf("reassembly buffer cap %d over the 100-octet limit", cap(r.block))
+		}
 	})
 	t.Run("single HEADERS over the block limit", func(t *testing.T) {
 		r := NewReader(bytes.NewReader(AppendHeaders(nil, 1, false, make([]byte, 101), 0)))

@@ -154,6 +154,7 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 		r.rpos += n
 
 		if r.inBlock {
+			r.growBlock(len(p))
 			r.block = append(r.block, p...)
 			r.continuations++
 			if !h.Flags.Has(FlagEndHeaders) {
@@ -236,19 +237,25 @@ func (r *Reader) startBlock(frag []byte) error {
 	if uint64(len(frag)) > uint64(r.maxBlockSize) {
 		return errBlockTooLarge
 	}
-	if cap(r.block) < len(frag) {
-		r.block = make([]byte, 0, r.blockCap(len(frag)))
-	}
-	r.block = append(r.block[:0], frag...)
+	r.block = r.block[:0]
+	r.growBlock(len(frag))
+	r.block = append(r.block, frag...)
 	r.inBlock = true
 	r.continuations = 0
 	return nil
 }
 
-// blockCap returns the capacity to allocate for a block of need octets:
-// doubling as usual, but never past the block size limit.
-func (r *Reader) blockCap(need int) int {
-	return max(need, min(2*cap(r.block), int(r.maxBlockSize)), 512)
+// growBlock makes room for n more octets in the reassembly buffer, doubling
+// as append would but never past the block size limit, which the caller
+// has checked len(r.block)+n against.
+func (r *Reader) growBlock(n int) {
+	need := len(r.block) + n
+	if need <= cap(r.block) {
+		return
+	}
+	nb := make([]byte, len(r.block), min(max(need, 2*cap(r.block), 512), max(need, int(r.maxBlockSize))))
+	copy(nb, r.block)
+	r.block = nb
 }
 
 func (r *Reader) endBlock() (*Frame, error) {

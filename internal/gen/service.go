@@ -138,6 +138,21 @@ func genServiceComments(g *protogen.GeneratedFile, s *protogen.Service) {
 	}
 }
 
+// genMethodComments writes a method's comment from the .proto and, for a
+// deprecated method, a "Deprecated:" paragraph after it, where go doc and
+// linters look for it.
+func genMethodComments(g *protogen.GeneratedFile, m *protogen.Method) {
+	if m.Comments.Leading != "" {
+		g.P(strings.TrimSuffix(m.Comments.Leading.String(), "\n"))
+	}
+	if methodDeprecated(m) {
+		if m.Comments.Leading != "" {
+			g.P("//")
+		}
+		g.P(deprecationNote)
+	}
+}
+
 func genService(g *protogen.GeneratedFile, file *protogen.File, s *protogen.Service) {
 	if len(s.Methods) > 0 {
 		g.P("const (")
@@ -159,10 +174,8 @@ func genClient(g *protogen.GeneratedFile, s *protogen.Service) {
 	g.P("type ", clientName, " interface {")
 	for _, m := range s.Methods {
 		g.AnnotateSymbol(clientName+"."+m.GoName, protogen.Annotation{Location: m.Location})
-		if methodDeprecated(m) {
-			g.P(deprecationNote)
-		}
-		g.P(m.Comments.Leading, clientSignature(g, m))
+		genMethodComments(g, m)
+		g.P(clientSignature(g, m))
 	}
 	g.P("}")
 	g.P()
@@ -288,10 +301,8 @@ func genServer(g *protogen.GeneratedFile, file *protogen.File, s *protogen.Servi
 	g.P("type ", serverType, " interface {")
 	for _, m := range s.Methods {
 		g.AnnotateSymbol(serverType+"."+m.GoName, protogen.Annotation{Location: m.Location})
-		if methodDeprecated(m) {
-			g.P(deprecationNote)
-		}
-		g.P(m.Comments.Leading, serverSignature(g, m))
+		genMethodComments(g, m)
+		g.P(serverSignature(g, m))
 	}
 	g.P("mustEmbedUnimplemented", serverType, "()")
 	g.P("}")

@@ -22,7 +22,10 @@ flags:
 // stringsFlag collects a repeatable flag such as -I.
 type stringsFlag []string
 
-func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+// String lists the values given so far, for flag's defaults display.
+func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
+
+// Set adds one more value.
 func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
 func runGen(args []string, stdout, stderr io.Writer) int {

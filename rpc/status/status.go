@@ -147,6 +147,7 @@ type statusError struct {
 	s *Status
 }
 
+// Error returns the status text, as grpc-go words it.
 func (e *statusError) Error() string { return e.s.String() }
 
 // GRPCStatus returns the Status the error carries.

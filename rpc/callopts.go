@@ -8,10 +8,8 @@ type CallOption interface {
 	applyCall(*callInfo)
 }
 
-// callInfo is the per-call settings a client builds from the CallOptions of
-// a call. The client adds fields as it grows options (headers and trailers
-// to capture, compressor, message size limits).
-type callInfo struct{}
+// callInfo, the per-call settings a client builds from the CallOptions of
+// a call, is declared with the client (callopts_client.go).
 
 // EmptyCallOption does nothing to a call. Embed it in a type of your own to
 // pass values through CallOptions to client interceptors, which find them by

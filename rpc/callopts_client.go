@@ -1,0 +1,72 @@
+package rpc
+
+import (
+	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+)
+
+// callInfo is the per-call settings a client builds from the CallOptions of
+// a call.
+type callInfo struct {
+	header       *metadata.MD
+	trailer      *metadata.MD
+	compressor   string
+	maxRecv      int
+	maxSend      int
+	waitForReady bool
+	codec        Codec
+}
+
+type callOptionFunc func(*callInfo)
+
+func (f callOptionFunc) applyCall(ci *callInfo) { f(ci) }
+
+// Header stores the response headers of the call in *md when it ends.
+func Header(md *metadata.MD) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.header = md })
+}
+
+// Trailer stores the response trailers of the call in *md when it ends.
+func Trailer(md *metadata.MD) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.trailer = md })
+}
+
+// UseCompressor compresses the call's request messages with the named
+// registered compressor ("gzip"), sent as grpc-encoding.
+func UseCompressor(name string) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.compressor = name })
+}
+
+// MaxCallRecvMsgSize sets the largest response message the call accepts
+// (default 4 MiB); a larger one fails it with RESOURCE_EXHAUSTED.
+func MaxCallRecvMsgSize(n int) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.maxRecv = n })
+}
+
+// MaxCallSendMsgSize sets the largest request message the call sends
+// (default unlimited).
+func MaxCallSendMsgSize(n int) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.maxSend = n })
+}
+
+// WaitForReady makes a call wait, until its context ends, for a connection
+// that is being established or is backing off after a failure, rather
+// than fail at once with UNAVAILABLE.
+func WaitForReady(wait bool) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.waitForReady = wait })
+}
+
+// ForceCodec makes the call use codec, sent as the content-type subtype
+// (application/grpc+<name>).
+func ForceCodec(codec Codec) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.codec = codec })
+}
+
+// CallContentSubtype makes the call use the registered codec of that name
+// ("json" for application/grpc+json).
+func CallContentSubtype(name string) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.codec = GetCodec(name) })
+}
+
+func (ci *callInfo) reset() {
+	*ci = callInfo{maxRecv: defaultMaxRecvMsgSize, maxSend: defaultMaxSendMsgSize}
+}

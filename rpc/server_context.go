@@ -1,0 +1,148 @@
+package rpc
+
+import (
+	"context"
+
+	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/status"
+)
+
+// serverCallKey finds the call behind a context derived from a handler's.
+type serverCallKey struct{}
+
+// incomingMDKey is the key rpc/metadata looks incoming metadata up by. The
+// key type is unexported there, so it is learnt once by watching which key
+// FromIncomingContext asks a context for; the call context then answers
+// that key with metadata built on first use, and calls that never ask
+// build none.
+var incomingMDKey = func() any {
+	r := &keyRecorder{Context: context.Background()}
+	metadata.FromIncomingContext(r)
+	return r.key
+}()
+
+type keyRecorder struct {
+	context.Context
+	key any
+}
+
+func (r *keyRecorder) Value(key any) any {
+	r.key = key
+	return nil
+}
+
+func serverCallFrom(ctx context.Context) *serverCall {
+	if c, ok := ctx.(*serverCall); ok {
+		return c
+	}
+	c, _ := ctx.Value(serverCallKey{}).(*serverCall)
+	return c
+}
+
+// SetHeader adds md to the response headers of the call ctx belongs to;
+// they go out with the first response message, on SendHeader, or with
+// the status. It fails once they have been sent.
+func SetHeader(ctx context.Context, md metadata.MD) error {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return status.Error(codes.Internal, "rpc: failed to fetch the stream from the context")
+	}
+	return c.SetHeader(md)
+}
+
+// SendHeader sends the response headers, with md added, now.
+func SendHeader(ctx context.Context, md metadata.MD) error {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return status.Error(codes.Internal, "rpc: failed to fetch the stream from the context")
+	}
+	return c.SendHeader(md)
+}
+
+// SetTrailer adds md to the trailers sent with the call's status.
+func SetTrailer(ctx context.Context, md metadata.MD) error {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return status.Error(codes.Internal, "rpc: failed to fetch the stream from the context")
+	}
+	c.SetTrailer(md)
+	return nil
+}
+
+// SetSendCompressor makes the server compress the call's response
+// messages with the named registered compressor ("identity" for none).
+// Call it before the first message; the client should have listed the
+// encoding in grpc-accept-encoding, as grpc-go requires.
+func SetSendCompressor(ctx context.Context, name string) error {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return status.Error(codes.Internal, "rpc: failed to fetch the stream from the context")
+	}
+	if c.headerSent {
+		return errHeaderSent
+	}
+	if name == Identity || name == "" {
+		c.sendComp = nil
+		return nil
+	}
+	comp := compressors[name]
+	if comp == nil {
+		return status.Error(codes.Internal, "rpc: compressor not registered: "+name)
+	}
+	c.sendComp = comp
+	return nil
+}
+
+// ClientSupportedCompressors returns the encodings the client listed in
+// grpc-accept-encoding.
+func ClientSupportedCompressors(ctx context.Context) []string {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return nil
+	}
+	v, ok := c.st.Request().Header.Get(grpcHeaderAcceptEncoding)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, name := range splitComma(string(v)) {
+		out = append(out, name)
+	}
+	return out
+}
+
+// Method returns the full method name ("/pkg.Service/Method") of the call
+// ctx belongs to.
+func Method(ctx context.Context) (string, bool) {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return "", false
+	}
+	return string(c.st.Request().Path()), true
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != ',' {
+			i++
+		}
+		v := s[:i]
+		for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+			v = v[1:]
+		}
+		for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+			v = v[:len(v)-1]
+		}
+		if v != "" {
+			out = append(out, v)
+		}
+		if i == len(s) {
+			break
+		}
+		s = s[i+1:]
+	}
+	return out
+}

@@ -1,0 +1,421 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/status"
+	"github.com/shockwave-rpc/shockwave/transport"
+)
+
+// serverCall is the state of one call on the server. It is pooled, and it
+// is the call's context.Context and its ServerStream at once, so a call
+// costs no allocation for either; the dec function handed to unary
+// handlers is bound once, when the pool makes the struct.
+//
+// Like the transport stream under it, a serverCall is valid until the
+// handler returns: a handler must not use its context or stream after
+// that, which is grpc-go's rule for streams too.
+type serverCall struct {
+	srv    *Server
+	st     transport.ServerStream
+	mi     *methodInfo
+	codec  Codec
+	respCT string
+
+	// parent is the stream's context, or one with the grpc-timeout
+	// deadline derived from it.
+	parent       context.Context
+	cancel       context.CancelFunc
+	stopDeadline func() bool
+
+	recvComp Compressor
+	sendComp Compressor
+
+	dec    func(any) error
+	req    *[]byte
+	prefix [envelopeSize]byte
+	recvd  int
+
+	headerSent bool
+	finished   bool
+	header     metadata.MD
+	trailer    metadata.MD
+	trailers   transport.Header
+	scratch    []byte
+
+	mdOnce sync.Mutex
+	inMD   metadata.MD
+
+	// mu and gen make the deadline timer safe against the call's reuse:
+	// a timer that fires late sees another generation and does nothing.
+	mu    sync.Mutex
+	gen   uint64
+	ended bool
+}
+
+var serverCalls = sync.Pool{New: func() any {
+	c := new(serverCall)
+	c.dec = c.decode
+	return c
+}}
+
+func getServerCall() *serverCall { return serverCalls.Get().(*serverCall) }
+
+var (
+	_ context.Context = (*serverCall)(nil)
+	_ ServerStream    = (*serverCall)(nil)
+)
+
+// earlyError is a failure before the handler runs, with the HTTP status
+// grpc-go answers it with.
+type earlyError struct {
+	httpStatus int
+	st         *status.Status
+}
+
+func (e *earlyError) Error() string { return e.st.String() }
+
+func (e *earlyError) GRPCStatus() *status.Status { return e.st }
+
+func (c *serverCall) init(s *Server, st transport.ServerStream, mi *methodInfo, codec Codec, sub []byte) error {
+	c.mu.Lock()
+	c.ended = false
+	c.mu.Unlock()
+	c.srv, c.st, c.mi, c.codec = s, st, mi, codec
+	c.respCT = responseContentType(sub, codec)
+	c.parent = st.Context()
+	h := &st.Request().Header
+	if v, ok := h.Get(grpcHeaderEncoding); ok && string(v) != Identity {
+		comp := compressors[string(v)]
+		if comp == nil {
+			// PROTOCOL-HTTP2.md: an unsupported grpc-encoding fails with
+			// UNIMPLEMENTED, and grpc-accept-encoding lists what we take.
+			st.Response().Header.AddString(grpcHeaderAcceptEncoding, acceptEncoding)
+			return status.Error(codes.Unimplemented, "grpc: Decompressor is not installed for grpc-encoding \""+string(v)+"\"")
+		}
+		// grpc-go answers in the encoding the client used.
+		c.recvComp, c.sendComp = comp, comp
+	}
+	if v, ok := h.Get(grpcHeaderTimeout); ok {
+		d, ok := parseTimeout(v)
+		if !ok {
+			return &earlyError{400, status.New(codes.Internal, "malformed grpc-timeout: "+string(v))}
+		}
+		c.startDeadline(d)
+		if c.parent.Err() != nil {
+			return status.Error(codes.DeadlineExceeded, context.DeadlineExceeded.Error())
+		}
+	}
+	return nil
+}
+
+// startDeadline derives the call's context from grpc-timeout and, as
+// grpc-go does, resets the stream with CANCEL when the deadline passes
+// while the handler still runs (PROTOCOL-HTTP2.md: the server may reset
+// the stream once the deadline is exceeded). This path allocates; calls
+// without a timeout do not take it.
+func (c *serverCall) startDeadline(d time.Duration) {
+	ctx, cancel := context.WithTimeout(c.parent, d)
+	c.parent, c.cancel = ctx, cancel
+	gen, st := c.gen, c.st
+	c.stopDeadline = context.AfterFunc(ctx, func() {
+		if ctx.Err() != context.DeadlineExceeded {
+			return
+		}
+		c.mu.Lock()
+		if c.gen == gen && !c.ended {
+			st.Reset(transport.Cancel)
+		}
+		c.mu.Unlock()
+	})
+}
+
+// release ends the call's life and returns it to the pool.
+func (c *serverCall) release() {
+	c.mu.Lock()
+	c.ended = true
+	c.gen++
+	c.mu.Unlock()
+	if c.stopDeadline != nil {
+		c.stopDeadline()
+		c.stopDeadline = nil
+	}
+	if c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+	}
+	if c.req != nil {
+		putBuf(c.req)
+		c.req = nil
+	}
+	c.srv, c.st, c.mi, c.codec, c.parent = nil, nil, nil, nil, nil
+	c.recvComp, c.sendComp = nil, nil
+	c.recvd = 0
+	c.headerSent, c.finished = false, false
+	c.header, c.trailer, c.inMD = nil, nil, nil
+	c.trailers.Reset()
+	if cap(c.scratch) > 4<<10 {
+		c.scratch = nil
+	}
+	serverCalls.Put(c)
+}
+
+// Deadline, Done, Err and Value make serverCall the call's context.
+func (c *serverCall) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *serverCall) Done() <-chan struct{}       { return c.parent.Done() }
+func (c *serverCall) Err() error                  { return c.parent.Err() }
+
+func (c *serverCall) Value(key any) any {
+	switch key {
+	case incomingMDKey:
+		return c.incomingMD()
+	case serverCallKey{}:
+		return c
+	}
+	return c.parent.Value(key)
+}
+
+// incomingMD builds the request metadata the first time a handler asks,
+// so calls that never look at it build no map.
+func (c *serverCall) incomingMD() metadata.MD {
+	c.mdOnce.Lock()
+	defer c.mdOnce.Unlock()
+	if c.inMD == nil {
+		req := c.st.Request()
+		c.inMD = headerToMD(&req.Header, req.Authority(), true)
+	}
+	return c.inMD
+}
+
+// Context returns the call's context, c itself.
+func (c *serverCall) Context() context.Context { return c }
+
+func (c *serverCall) runUnary() {
+	bp, err := c.recvOne()
+	if err != nil {
+		c.finish(err)
+		return
+	}
+	c.req = bp
+	resp, err := c.mi.unary(c.mi.srv, c, c.dec, c.srv.unaryInt)
+	putBuf(c.req)
+	c.req = nil
+	if err == nil {
+		err = c.SendMsg(resp)
+	}
+	c.finish(err)
+}
+
+func (c *serverCall) runStream(mi *methodInfo, h StreamHandler) {
+	var err error
+	if c.srv.streamInt != nil {
+		err = c.srv.streamInt(mi.srv, c, &mi.sinfo, h)
+	} else {
+		err = h(mi.srv, c)
+	}
+	c.finish(err)
+}
+
+// decode is the dec a unary handler gets: it unmarshals the request read
+// before the handler ran.
+func (c *serverCall) decode(m any) error {
+	if c.req == nil {
+		return errNoRequest
+	}
+	if err := c.codec.Unmarshal(*c.req, m); err != nil {
+		return status.Error(codes.Internal, "grpc: error unmarshalling request: "+err.Error())
+	}
+	return nil
+}
+
+var (
+	errNoRequest    = status.Error(codes.Unimplemented, "grpc: expected one request message, received none")
+	errTwoRequests  = status.Error(codes.Unimplemented, "grpc: expected one request message, received more")
+	errHeaderSent   = status.Error(codes.Internal, "rpc: headers already sent")
+	errCallFinished = status.Error(codes.Internal, "rpc: the call has ended")
+	okStatus        = status.New(codes.OK, "")
+)
+
+// recvOne reads the single request message of a unary or server-streaming
+// call and checks that the client ended its side after it. Zero or two
+// messages fail the call with UNIMPLEMENTED, which the Connect conformance
+// suite requires of gRPC servers.
+func (c *serverCall) recvOne() (*[]byte, error) {
+	bp, err := readEnvelope(c.st, &c.prefix, c.srv.opts.maxRecv, c.recvComp)
+	if err == io.EOF {
+		return nil, errNoRequest
+	}
+	if err != nil {
+		return nil, c.recvErr(err)
+	}
+	if _, err := io.ReadFull(c.st, c.prefix[:1]); err != io.EOF {
+		putBuf(bp)
+		if err == nil {
+			return nil, errTwoRequests
+		}
+		return nil, c.recvErr(err)
+	}
+	return bp, nil
+}
+
+func (c *serverCall) recvErr(err error) error {
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		return err
+	}
+	return toStatus(c.parent, err)
+}
+
+// RecvMsg receives the next request message into m.
+func (c *serverCall) RecvMsg(m any) error {
+	var bp *[]byte
+	var err error
+	if !c.mi.sinfo.IsClientStream {
+		if c.recvd > 0 {
+			return io.EOF
+		}
+		bp, err = c.recvOne()
+	} else {
+		bp, err = readEnvelope(c.st, &c.prefix, c.srv.opts.maxRecv, c.recvComp)
+		if err == io.EOF {
+			return io.EOF
+		}
+		if err != nil {
+			err = c.recvErr(err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	c.recvd++
+	err = c.codec.Unmarshal(*bp, m)
+	putBuf(bp)
+	if err != nil {
+		return status.Error(codes.Internal, "grpc: failed to unmarshal the received message: "+err.Error())
+	}
+	return nil
+}
+
+// SendMsg sends m as a response message, sending the headers first if
+// they have not gone yet.
+func (c *serverCall) SendMsg(m any) error {
+	if c.finished {
+		return errCallFinished
+	}
+	bp, err := marshalEnvelope(getBuf(0), c.codec, m, c.sendComp, c.srv.opts.maxSend)
+	if err != nil {
+		putBuf(bp)
+		return err
+	}
+	if !c.headerSent {
+		c.writeHeader()
+	}
+	_, err = c.st.Write(*bp)
+	putBuf(bp)
+	if err != nil {
+		return toStatus(c.parent, err)
+	}
+	return nil
+}
+
+// writeHeader fills the response head; the transport sends it with the
+// first body bytes or on Flush.
+func (c *serverCall) writeHeader() {
+	h := &c.st.Response().Header
+	h.AddString(grpcHeaderContentType, c.respCT)
+	if c.sendComp != nil {
+		h.AddString(grpcHeaderEncoding, c.sendComp.Name())
+	}
+	for k, vs := range c.header {
+		for _, v := range vs {
+			c.scratch = appendMetadata(h, k, v, c.scratch)
+		}
+	}
+	c.headerSent = true
+}
+
+// finish ends the call with err's status (OK when nil). With nothing sent
+// it is a Trailers-Only response (PROTOCOL-HTTP2.md: Response →
+// (Response-Headers *Length-Prefixed-Message Trailers) / Trailers-Only).
+func (c *serverCall) finish(err error) {
+	if c.finished {
+		return
+	}
+	c.finished = true
+	st := okStatus
+	if err != nil {
+		st = status.Convert(err)
+	}
+	if !c.headerSent && len(c.header) == 0 {
+		h := &c.st.Response().Header
+		h.AddString(grpcHeaderContentType, c.respCT)
+		c.scratch = appendStatus(h, st, c.scratch)
+		for k, vs := range c.trailer {
+			for _, v := range vs {
+				c.scratch = appendMetadata(h, k, v, c.scratch)
+			}
+		}
+		c.st.Finish(nil)
+		return
+	}
+	if !c.headerSent {
+		c.writeHeader()
+	}
+	c.trailers.Reset()
+	c.scratch = appendStatus(&c.trailers, st, c.scratch)
+	for k, vs := range c.trailer {
+		for _, v := range vs {
+			c.scratch = appendMetadata(&c.trailers, k, v, c.scratch)
+		}
+	}
+	c.st.Finish(&c.trailers)
+}
+
+// SetHeader adds md to the response headers.
+func (c *serverCall) SetHeader(md metadata.MD) error {
+	if c.headerSent || c.finished {
+		return errHeaderSent
+	}
+	if len(md) == 0 {
+		return nil
+	}
+	if c.header == nil {
+		c.header = make(metadata.MD, len(md))
+	}
+	for k, v := range md {
+		c.header[k] = append(c.header[k], v...)
+	}
+	return nil
+}
+
+// SendHeader sends the response headers, with md added, now.
+func (c *serverCall) SendHeader(md metadata.MD) error {
+	if err := c.SetHeader(md); err != nil {
+		return err
+	}
+	c.writeHeader()
+	if err := c.st.Flush(); err != nil {
+		return toStatus(c.parent, err)
+	}
+	return nil
+}
+
+// SetTrailer adds md to the trailers.
+func (c *serverCall) SetTrailer(md metadata.MD) {
+	if len(md) == 0 || c.finished {
+		return
+	}
+	if c.trailer == nil {
+		c.trailer = make(metadata.MD, len(md))
+	}
+	for k, v := range md {
+		c.trailer[k] = append(c.trailer[k], v...)
+	}
+}
+
+var errNotInCall = errors.New("rpc: the context is not a server call's")

@@ -1,7 +1,7 @@
 # Shockwave build and test entry points. `make test` is what CI runs (.ci/run);
 # it must work on a fresh machine, so it installs the real peers it tests
-# against itself: h2spec from the Go module proxy, h2load/nghttp/curl from
-# Debian.
+# against itself: h2spec from the Go module proxy, h2load/nghttp/curl and
+# protoc from Debian.
 #
 # Tests that drive a real peer are built with the `peers` tag. Under that tag
 # a missing peer is a test failure, never a silent skip; `make test` always
@@ -16,6 +16,8 @@ COUNT     ?= 6
 TAGS      := peers
 
 export PATH := $(BIN):$(PATH)
+# internal/gen checks `shockwave gen` byte for byte against real protoc.
+export SHOCKWAVE_TEST_PROTOC := 1
 
 .PHONY: test fmt-check vet unit peers debs bench fuzz
 
@@ -38,9 +40,9 @@ $(BIN)/h2spec:
 	GOBIN=$(BIN) $(GO) install github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible
 
 debs:
-	@if ! command -v h2load >/dev/null || ! command -v nghttp >/dev/null || ! command -v curl >/dev/null; then \
-	  echo "== apt-get install nghttp2-client curl"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client curl >/dev/null; \
+	@if ! command -v h2load >/dev/null || ! command -v nghttp >/dev/null || ! command -v curl >/dev/null || ! command -v protoc >/dev/null; then \
+	  echo "== apt-get install nghttp2-client curl protobuf-compiler"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client curl protobuf-compiler >/dev/null; \
 	fi
 
 # Competitive benchmarks against the anchors, run in one process so the

@@ -6,9 +6,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 const usage = `usage: shockwave <command> [flags]
@@ -34,7 +37,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "gen":
 		return runGen(args[1:], stdout, stderr)
-	case "demo", "serve":
+	case "serve":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return serve(ctx, args[1:], stdout, stderr)
+	case "demo":
 		fmt.Fprintf(stderr, "shockwave %s: not implemented yet (see the features table in README.md)\n", args[0])
 		return 1
 	default:

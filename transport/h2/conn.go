@@ -1,0 +1,580 @@
+package h2
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+	"github.com/shockwave-rpc/shockwave/hpack"
+	"github.com/shockwave-rpc/shockwave/transport"
+)
+
+// Write buffering. The writer flushes whatever is queued as soon as it is
+// free, so these only bound how much one flush carries and how much stream
+// data may wait in the connection buffer.
+const (
+	// wbufHigh is the connection buffer size above which stream writes
+	// queue in their own buffer for the writer to interleave fairly.
+	wbufHigh = 64 << 10
+	// wbufWake is the size past which a Write wakes the writer even
+	// without Flush, so large bodies stream out while being written.
+	wbufWake = 16 << 10
+	// fillTarget is how much stream data the writer gathers per flush.
+	fillTarget = 128 << 10
+	// sendBufMax bounds the body bytes a stream queues before Write
+	// blocks (grpc-go's per-stream write quota is the same size).
+	sendBufMax = 64 << 10
+	// maxKeepBuf is the largest buffer a connection or pooled stream keeps
+	// for reuse; bigger ones are dropped so a burst does not pin memory.
+	maxKeepBuf = 256 << 10
+	// lingerTimeout bounds how long a closing connection keeps reading
+	// after its GOAWAY, so that the peer receives it rather than a TCP
+	// reset (RFC 9113 §6.8 asks to let the GOAWAY arrive).
+	lingerTimeout = time.Second
+)
+
+// How the writer ends the connection once it has flushed.
+const (
+	closeNow    = iota // close the net.Conn at once
+	closeLinger        // half-close and let the reader drain
+)
+
+var (
+	errClientPreface = errors.New("h2: bad client preface")
+	errGoAwayRecv    = errors.New("h2: peer sent GOAWAY")
+	errKeepAlive     = errors.New("h2: keepalive ping timed out")
+	errIdle          = errors.New("h2: idle timeout")
+	errServerClosed  = errors.New("h2: server closed")
+	errStreamEnded   = errors.New("h2: write after end of stream")
+)
+
+// connError is a connection error we detected: GOAWAY with Code and close
+// (RFC 9113 §5.4.1).
+type connError struct {
+	Code   frames.ErrCode
+	Reason string
+}
+
+func (e *connError) Error() string { return "h2: connection error " + e.Code.String() + ": " + e.Reason }
+
+// GoAwayError is the error of a connection that the peer closed with a
+// GOAWAY carrying an error code, and of the streams it failed.
+type GoAwayError struct {
+	Code         transport.Code
+	LastStreamID uint32
+	Debug        string
+}
+
+func (e *GoAwayError) Error() string {
+	s := "h2: peer sent GOAWAY " + e.Code.String()
+	if e.Debug != "" {
+		s += ": " + e.Debug
+	}
+	return s
+}
+
+// conn is one HTTP/2 connection, either side. One reader goroutine parses
+// frames and updates state; one writer goroutine flushes the shared write
+// buffer; stream goroutines (handlers on the server, callers on the client)
+// append frames to that buffer under mu and wake the writer when needed.
+//
+// Everything under "guarded by mu" may be touched only with mu held. The
+// HPACK decoder, the frame reader and hd belong to the reader goroutine.
+type conn struct {
+	nc      net.Conn
+	cfg     *config
+	client  bool
+	srv     *Server
+	cc      *ClientConn
+	handler transport.Handler
+
+	// Reader goroutine only.
+	fr     *frames.Reader
+	dec    *hpack.Decoder
+	hd     headerDecoder
+	emitFn func(hpack.Field)
+	// scratch receives header blocks whose stream another goroutine may
+	// touch meanwhile; they are copied in under mu.
+	scratch     transport.Header
+	scratchResp transport.Response
+
+	remoteAddr net.Addr
+	tlsState   *tls.ConnectionState
+	readSeen   atomic.Bool // a frame arrived since the last keepalive tick
+
+	mu         sync.Mutex // guards what follows
+	writerCond sync.Cond
+	writerIdle bool
+	wbuf       []byte
+	spare      []byte // the writer's buffer while it is not writing
+	hbuf       []byte // scratch for header blocks
+	enc        *hpack.Encoder
+	ctrlQueued int // control frames queued since the writer last took wbuf
+
+	streams    map[uint32]*stream
+	free       []*stream
+	nOpen      int // streams holding a concurrency slot
+	actHead    *stream
+	actTail    *stream
+	nActive    int
+	maxPeerID  uint32 // highest stream ID the peer opened
+	nextID     uint32 // client: next stream ID
+	streamsSeen uint64
+
+	// Flow control. Send windows may go negative after a SETTINGS change
+	// (RFC 9113 §6.9.2).
+	sendWin           int64
+	peerInitialWindow int64
+	peerMaxFrame      uint32
+	peerMaxStreams    uint32
+	recvWin           int64 // connection window we granted and not yet seen used
+	recvUnacked       int64 // received bytes not yet returned in a WINDOW_UPDATE
+	connWindow        int64 // size we keep the connection window at
+	streamWindow      int64 // SETTINGS_INITIAL_WINDOW_SIZE we advertise
+	bdp               bdpEstimator
+
+	unackedSettings int
+	pingFlood       rateLimit
+	resets          rateLimit
+
+	// Lifecycle.
+	closing     bool
+	closeMode   int
+	err         error
+	done        chan struct{}
+	writerDone  chan struct{}
+	goAwaySent  bool   // server: first GOAWAY of a graceful shutdown
+	goAwayFinal bool   // no stream above lastGoAwayID will be served
+	lastGoAway  uint32 // last stream ID in our final GOAWAY
+	goAwayRecv  bool
+	peerLastID  uint32 // last stream ID in the peer's GOAWAY
+	kaPending   bool
+
+	// Server: handler concurrency (see dispatchLocked).
+	running  int
+	waiting  []*stream
+	work     chan *stream
+	handlers *sync.WaitGroup
+
+	// Client: NewStream waiting for a concurrency slot.
+	slotCond sync.Cond
+
+	closedRing [closedRingLen]closedRec
+	closedPos  int
+	skipped    [8][2]uint32
+	nSkipped   int
+
+	settingsTimer *time.Timer
+	kaTimer       *time.Timer
+	idleTimer     *time.Timer
+	goAwayTimer   *time.Timer
+	idleSeen      uint64
+}
+
+func newConn(nc net.Conn, cfg *config, client bool) *conn {
+	c := &conn{
+		nc:                nc,
+		cfg:               cfg,
+		client:            client,
+		fr:                frames.NewReader(nc),
+		dec:               hpack.NewDecoder(max(cfg.headerTableSize, DefaultHeaderTableSize)),
+		enc:               hpack.NewEncoder(DefaultHeaderTableSize),
+		streams:           make(map[uint32]*stream),
+		sendWin:           65535,
+		peerInitialWindow: 65535,
+		peerMaxFrame:      frames.DefaultMaxFrameSize,
+		peerMaxStreams:    DefaultMaxConcurrentStreams,
+		recvWin:           65535,
+		connWindow:        int64(cfg.initialConnWindow),
+		streamWindow:      int64(cfg.initialWindowSize),
+		done:              make(chan struct{}),
+		writerDone:        make(chan struct{}),
+		wbuf:              make([]byte, 0, 16<<10),
+		spare:             make([]byte, 0, 16<<10),
+		hbuf:              make([]byte, 0, 512),
+		remoteAddr:        nc.RemoteAddr(),
+	}
+	c.writerCond.L = &c.mu
+	c.slotCond.L = &c.mu
+	c.emitFn = c.hd.emit
+	c.fr.SetMaxReadFrameSize(cfg.maxFrameSize)
+	c.fr.SetMaxContinuations(cfg.maxContinuations)
+	// A header block may be encoded less compactly than it decodes; four
+	// times the list limit leaves room for that (the frames default).
+	c.fr.SetMaxHeaderBlockSize(max(4*cfg.maxHeaderListSize, 16<<10))
+	c.dec.SetMaxHeaderListSize(cfg.maxHeaderListSize)
+	now := time.Now()
+	c.pingFlood = rateLimit{start: now, limit: cfg.maxControlFrames, interval: time.Second}
+	c.resets = rateLimit{start: now, limit: cfg.maxResets, interval: cfg.resetInterval}
+	if tc, ok := nc.(interface{ ConnectionState() tls.ConnectionState }); ok {
+		st := tc.ConnectionState()
+		c.tlsState = &st
+	}
+	return c
+}
+
+// start sends our preface (client) and SETTINGS and starts the writer.
+func (c *conn) start() {
+	c.mu.Lock()
+	if c.client {
+		c.wbuf = append(c.wbuf, frames.ClientPreface...)
+	}
+	var set [8]frames.Setting
+	s := set[:0]
+	if c.client {
+		// RFC 9113 §8.4: we accept no pushed streams.
+		s = append(s, frames.Setting{ID: frames.SettingEnablePush, Val: 0})
+	}
+	if !c.client || c.cfg.maxConcurrentStreams != DefaultMaxConcurrentStreams {
+		mcs := c.cfg.maxConcurrentStreams
+		if c.client {
+			mcs = 0 // a client takes no server-initiated streams
+		}
+		s = append(s, frames.Setting{ID: frames.SettingMaxConcurrentStreams, Val: mcs})
+	}
+	s = append(s,
+		frames.Setting{ID: frames.SettingInitialWindowSize, Val: uint32(c.streamWindow)},
+		frames.Setting{ID: frames.SettingMaxHeaderListSize, Val: c.cfg.maxHeaderListSize})
+	if c.cfg.maxFrameSize != frames.DefaultMaxFrameSize {
+		s = append(s, frames.Setting{ID: frames.SettingMaxFrameSize, Val: c.cfg.maxFrameSize})
+	}
+	if c.cfg.headerTableSize != DefaultHeaderTableSize {
+		s = append(s, frames.Setting{ID: frames.SettingHeaderTableSize, Val: c.cfg.headerTableSize})
+	}
+	c.wbuf = frames.AppendSettings(c.wbuf, s...)
+	c.settingsSentLocked()
+	if c.connWindow > 65535 {
+		c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(c.connWindow-65535))
+		c.recvWin = c.connWindow
+	}
+	c.mu.Unlock()
+	go c.writeLoop()
+	if c.cfg.keepAliveInterval > 0 {
+		c.kaTimer = time.AfterFunc(c.cfg.keepAliveInterval, c.keepAliveTick)
+	}
+	if !c.client && c.cfg.idleTimeout > 0 {
+		c.idleTimer = time.AfterFunc(c.cfg.idleTimeout, c.idleTick)
+	}
+}
+
+// settingsSentLocked arms the SETTINGS_TIMEOUT for a SETTINGS frame just
+// queued (RFC 9113 §6.5.3).
+func (c *conn) settingsSentLocked() {
+	c.unackedSettings++
+	if c.cfg.settingsTimeout <= 0 {
+		return
+	}
+	if c.settingsTimer == nil {
+		c.settingsTimer = time.AfterFunc(c.cfg.settingsTimeout, c.settingsExpired)
+	} else if c.unackedSettings == 1 {
+		c.settingsTimer.Reset(c.cfg.settingsTimeout)
+	}
+}
+
+func (c *conn) settingsExpired() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unackedSettings > 0 && !c.closing {
+		c.failLocked(&connError{frames.ErrCodeSettingsTimeout, "SETTINGS not acknowledged"})
+	}
+}
+
+// keepAliveTick runs every keepalive interval: a connection that received
+// nothing since the last tick gets a PING, and one whose PING went
+// unanswered for the timeout is closed.
+func (c *conn) keepAliveTick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	if c.readSeen.Swap(false) {
+		c.kaPending = false
+		c.kaTimer.Reset(c.cfg.keepAliveInterval)
+		return
+	}
+	if c.kaPending {
+		c.closeLocked(errKeepAlive, closeNow)
+		return
+	}
+	c.kaPending = true
+	c.wbuf = frames.AppendPing(c.wbuf, false, keepalivePingData)
+	c.wakeWriterLocked()
+	c.kaTimer.Reset(c.cfg.keepAliveTimeout)
+}
+
+// idleTick closes a server connection that had no stream open for a
+// whole idle period, gracefully (GOAWAY NO_ERROR).
+func (c *conn) idleTick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	if c.nOpen == 0 && c.running == 0 && c.streamsSeen == c.idleSeen {
+		c.wbuf = frames.AppendGoAway(c.wbuf, c.maxPeerID, frames.ErrCodeNo, nil)
+		c.closeLocked(errIdle, closeLinger)
+		return
+	}
+	c.idleSeen = c.streamsSeen
+	c.idleTimer.Reset(c.cfg.idleTimeout)
+}
+
+// wakeWriterLocked makes the writer flush what is queued.
+func (c *conn) wakeWriterLocked() {
+	if c.writerIdle {
+		c.writerIdle = false
+		c.writerCond.Signal()
+	}
+}
+
+// queueControlLocked accounts for a control frame the reader queued in
+// answer to the peer. A peer that makes us queue many without reading them
+// is flooding us (CVE-2019-9512, -9515), so past the cap the connection ends.
+func (c *conn) queueControlLocked() bool {
+	c.ctrlQueued++
+	if lim := c.cfg.maxControlFrames; lim > 0 && c.ctrlQueued > 10*lim {
+		c.failLocked(&connError{frames.ErrCodeEnhanceYourCalm, "too many queued control frames"})
+		return false
+	}
+	c.wakeWriterLocked()
+	return true
+}
+
+// failLocked ends the connection for a connection error: GOAWAY with its
+// code, then close after a short linger (RFC 9113 §5.4.1).
+func (c *conn) failLocked(err error) {
+	if c.closing {
+		return
+	}
+	code := frames.ErrCodeInternal
+	var debug []byte
+	var ce *connError
+	var fe *frames.ConnError
+	switch {
+	case errors.As(err, &ce):
+		code, debug = ce.Code, []byte(ce.Reason)
+	case errors.As(err, &fe):
+		code, debug = fe.Code, []byte(fe.Reason)
+	}
+	c.wbuf = frames.AppendGoAway(c.wbuf, c.maxPeerID, code, debug)
+	c.closeLocked(err, closeLinger)
+}
+
+// closeLocked starts closing: every stream fails with err, no new ones
+// start, and the writer flushes what is queued and then closes the
+// connection (at once or after a linger, by mode).
+func (c *conn) closeLocked(err error, mode int) {
+	if c.closing {
+		return
+	}
+	c.closing = true
+	c.closeMode = mode
+	if err == nil {
+		err = transport.ErrConnClosed
+	}
+	c.err = err
+	close(c.done)
+	for _, st := range c.streams {
+		st.failLocked(err)
+	}
+	for _, st := range c.waiting {
+		st.failLocked(err)
+		st.handlerDone = true
+		c.maybeRecycleLocked(st)
+	}
+	c.waiting = c.waiting[:0]
+	for _, t := range [...]*time.Timer{c.settingsTimer, c.kaTimer, c.idleTimer, c.goAwayTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	c.slotCond.Broadcast()
+	c.writerIdle = false
+	c.writerCond.Broadcast()
+	if mode == closeNow {
+		// Unblock the reader and a writer stuck on a peer that does not
+		// read; what is still queued is lost, as Close promises.
+		c.nc.Close()
+	}
+}
+
+// writeLoop is the connection's writer goroutine. It takes everything
+// queued in wbuf, adds DATA from streams whose data waits in their own
+// buffers, round robin, and writes it all in one call; then it goes again,
+// or sleeps until something is queued. So frames of many streams share a
+// write, and the connection flushes whenever the queue runs empty.
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	c.mu.Lock()
+	for {
+		if c.nActive > 0 {
+			c.fillLocked()
+		}
+		if len(c.wbuf) == 0 {
+			if c.closing {
+				break
+			}
+			c.writerIdle = true
+			c.writerCond.Wait()
+			continue
+		}
+		buf := c.wbuf
+		c.wbuf = c.spare[:0]
+		c.spare = nil
+		c.ctrlQueued = 0
+		c.mu.Unlock()
+		_, err := c.nc.Write(buf)
+		c.mu.Lock()
+		if cap(buf) <= maxKeepBuf {
+			c.spare = buf[:0]
+		} else {
+			c.spare = make([]byte, 0, 16<<10)
+		}
+		if err != nil {
+			c.closeLocked(err, closeNow)
+			break
+		}
+	}
+	mode := c.closeMode
+	c.mu.Unlock()
+	if mode == closeLinger {
+		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+			c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+			return
+		}
+	}
+	c.nc.Close()
+}
+
+// fillLocked moves queued stream data into wbuf, one frame per stream per
+// round, so that large bodies share the connection fairly.
+func (c *conn) fillLocked() {
+	maxFrame := int64(min(c.peerMaxFrame, 64<<10))
+	for progress := true; progress && len(c.wbuf) < fillTarget && c.nActive > 0; {
+		progress = false
+		for n := c.nActive; n > 0 && len(c.wbuf) < fillTarget; n-- {
+			st := c.actHead
+			c.unlinkActiveLocked(st)
+			queued := int64(len(st.sbuf) - st.soff)
+			if queued > 0 {
+				chunk := min(queued, st.sendWin, c.sendWin, maxFrame)
+				if chunk <= 0 {
+					if st.sendWin > 0 {
+						// Only the connection window is closed: keep the
+						// stream's turn for when it opens.
+						c.linkActiveLocked(st)
+					}
+					continue
+				}
+				end := chunk == queued && st.endQueued && !st.hasTrailers
+				c.wbuf = frames.AppendData(c.wbuf, st.id, end, st.sbuf[st.soff:st.soff+int(chunk)])
+				st.soff += int(chunk)
+				st.sendWin -= chunk
+				c.sendWin -= chunk
+				queued -= chunk
+				progress = true
+				if queued == 0 {
+					st.sbuf, st.soff = st.sbuf[:0], 0
+				}
+				if st.writeWait {
+					st.writeWait = false
+					st.cond.Broadcast()
+				}
+				if end {
+					st.sendEndedLocked()
+					continue
+				}
+			}
+			if queued == 0 {
+				if st.endQueued && !st.sendEnded {
+					st.appendEndLocked()
+					progress = true
+				}
+				continue
+			}
+			c.linkActiveLocked(st)
+		}
+	}
+}
+
+// scheduleLocked puts a stream with queued data (or a queued end) on the
+// writer's round robin.
+func (c *conn) scheduleLocked(st *stream) {
+	if st.inActive || st.closed {
+		return
+	}
+	queued := len(st.sbuf) > st.soff
+	if (queued && st.sendWin > 0) || (!queued && st.endQueued && !st.sendEnded) {
+		c.linkActiveLocked(st)
+		c.wakeWriterLocked()
+	}
+}
+
+func (c *conn) linkActiveLocked(st *stream) {
+	st.inActive = true
+	st.next = nil
+	st.prev = c.actTail
+	if c.actTail != nil {
+		c.actTail.next = st
+	} else {
+		c.actHead = st
+	}
+	c.actTail = st
+	c.nActive++
+}
+
+func (c *conn) unlinkActiveLocked(st *stream) {
+	if !st.inActive {
+		return
+	}
+	if st.prev != nil {
+		st.prev.next = st.next
+	} else {
+		c.actHead = st.next
+	}
+	if st.next != nil {
+		st.next.prev = st.prev
+	} else {
+		c.actTail = st.prev
+	}
+	st.next, st.prev = nil, nil
+	st.inActive = false
+	c.nActive--
+}
+
+// newStreamLocked takes a stream from the connection's pool.
+func (c *conn) newStreamLocked() *stream {
+	var st *stream
+	if n := len(c.free); n > 0 {
+		st = c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+	} else {
+		st = &stream{c: c, ctx: &streamCtx{}}
+		st.cond.L = &c.mu
+		st.req.Reset()
+		st.contentLen = -1
+	}
+	st.recycled = false
+	st.sendWin = c.peerInitialWindow
+	st.recvWin = c.streamWindow
+	return st
+}
+
+// maybeRecycleLocked returns a stream to the pool once nobody uses it: the
+// stream is closed, and its handler returned (server) or its caller called
+// Close (client).
+func (c *conn) maybeRecycleLocked(st *stream) {
+	if !st.closed || !st.handlerDone || st.inActive || st.recycled {
+		return
+	}
+	st.resetForReuse()
+	if len(c.free) < 2*int(c.cfg.maxConcurrentStreams)+16 {
+		c.free = append(c.free, st)
+	}
+}

@@ -1,0 +1,100 @@
+package h2
+
+import "time"
+
+// bdpPingData marks the PING that measures the round trip for BDP
+// estimation; keepalive and shutdown PINGs carry other data.
+var (
+	bdpPingData       = [8]byte{'s', 'w', 'b', 'd', 'p', 0, 0, 1}
+	keepalivePingData = [8]byte{'s', 'w', 'k', 'a', 0, 0, 0, 1}
+	shutdownPingData  = [8]byte{'s', 'w', 'g', 'o', 'a', 'w', 'a', 'y'}
+)
+
+// bdpEstimator estimates the bandwidth-delay product of the connection the
+// way grpc-go does: when DATA arrives it sends a PING and counts the bytes
+// received until the ACK. If that sample nears the current window while the
+// bandwidth is the highest seen, the link could carry more than the window
+// lets through, so the windows double the sample. Windows only grow, up to
+// bdpLimit. It runs on the reader goroutine, under the connection mutex.
+type bdpEstimator struct {
+	sentAt  time.Time
+	bdp     uint32
+	sample  uint32
+	bwMax   float64
+	pinging bool
+	samples uint64
+	rtt     float64
+}
+
+// add counts n received bytes and reports whether a measuring PING should
+// be sent now.
+func (b *bdpEstimator) add(n uint32) bool {
+	if b.bdp >= bdpLimit {
+		return false
+	}
+	if !b.pinging {
+		b.pinging = true
+		b.sample = n
+		b.sentAt = time.Now()
+		b.samples++
+		return true
+	}
+	b.sample += n
+	return false
+}
+
+// ack takes the ACK of the measuring PING and returns the new window size,
+// or 0 if the windows should stay.
+func (b *bdpEstimator) ack() uint32 {
+	if !b.pinging {
+		return 0
+	}
+	b.pinging = false
+	rtt := time.Since(b.sentAt).Seconds()
+	if b.samples < 10 {
+		b.rtt += (rtt - b.rtt) / float64(b.samples)
+	} else {
+		b.rtt += (rtt - b.rtt) * 0.9
+	}
+	if b.rtt <= 0 {
+		return 0
+	}
+	// The sample is at most 1.5 times the real BDP on a saturated link.
+	bw := float64(b.sample) / (b.rtt * 1.5)
+	if bw > b.bwMax {
+		b.bwMax = bw
+	}
+	if float64(b.sample) >= 0.66*float64(b.bdp) && bw == b.bwMax {
+		b.bdp = min(2*b.sample, bdpLimit)
+		return b.bdp
+	}
+	return 0
+}
+
+// rateLimit counts events and reports when more than limit happen within
+// one interval. It reads the clock only once the count passes the limit,
+// so counting costs an increment.
+type rateLimit struct {
+	n        int
+	start    time.Time
+	limit    int
+	interval time.Duration
+}
+
+// allow counts one event and reports whether it is within the limit.
+func (r *rateLimit) allow() bool {
+	if r.limit <= 0 {
+		return true
+	}
+	r.n++
+	if r.n <= r.limit {
+		return true
+	}
+	now := time.Now()
+	if now.Sub(r.start) >= r.interval {
+		r.start = now
+		r.n = 1
+		return true
+	}
+	return false
+}

@@ -1,0 +1,205 @@
+package h2
+
+import (
+	"crypto/tls"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+)
+
+// Defaults. Every limit is on by default; Options change them.
+const (
+	// DefaultMaxConcurrentStreams is the SETTINGS_MAX_CONCURRENT_STREAMS a
+	// server advertises (DESIGN.md safety limits).
+	DefaultMaxConcurrentStreams = 100
+	// DefaultInitialWindowSize is the stream receive window advertised in
+	// SETTINGS_INITIAL_WINDOW_SIZE. BDP estimation grows it on fast links.
+	DefaultInitialWindowSize = 64 << 10
+	// DefaultInitialConnWindowSize is the connection receive window.
+	DefaultInitialConnWindowSize = 1 << 20
+	// DefaultMaxHeaderListSize is SETTINGS_MAX_HEADER_LIST_SIZE: 16 KiB of
+	// decoded header fields.
+	DefaultMaxHeaderListSize = 16 << 10
+	// DefaultHeaderTableSize is SETTINGS_HEADER_TABLE_SIZE, the HPACK
+	// dynamic table our decoder keeps.
+	DefaultHeaderTableSize = 4096
+	// DefaultPrefaceTimeout bounds the wait for the client preface and
+	// first SETTINGS frame.
+	DefaultPrefaceTimeout = 10 * time.Second
+	// DefaultSettingsTimeout bounds the wait for the peer to acknowledge
+	// our SETTINGS (RFC 9113 §6.5.3).
+	DefaultSettingsTimeout = 10 * time.Second
+	// DefaultMaxResets and DefaultResetInterval cap the streams a client
+	// may reset (Rapid Reset, CVE-2023-44487): more than DefaultMaxResets
+	// in DefaultResetInterval ends the connection with ENHANCE_YOUR_CALM.
+	DefaultMaxResets     = 1000
+	DefaultResetInterval = 10 * time.Second
+	// DefaultMaxControlFrames caps the PING, SETTINGS and empty DATA frames
+	// a peer may send per second (floods, CVE-2019-9512/9518), and also
+	// the control frames we queue for a peer that does not read
+	// (CVE-2019-9512/9515).
+	DefaultMaxControlFrames = 1000
+)
+
+// maxWindow is the largest flow-control window (RFC 9113 §6.9.1).
+const maxWindow = 1<<31 - 1
+
+// bdpLimit is the most BDP estimation grows a window to, as in grpc-go.
+const bdpLimit = 16 << 20
+
+// config is the resolved set of options of a Server or client connection.
+type config struct {
+	maxConcurrentStreams uint32
+	initialWindowSize    uint32
+	initialConnWindow    uint32
+	maxFrameSize         uint32
+	maxHeaderListSize    uint32
+	headerTableSize      uint32
+	bdp                  bool
+	idleTimeout          time.Duration
+	prefaceTimeout       time.Duration
+	settingsTimeout      time.Duration
+	keepAliveInterval    time.Duration
+	keepAliveTimeout     time.Duration
+	maxResets            int
+	resetInterval        time.Duration
+	maxControlFrames     int
+	maxContinuations     int
+	failFast             bool
+	tlsConfig            *tls.Config
+}
+
+func defaultConfig() config {
+	return config{
+		maxConcurrentStreams: DefaultMaxConcurrentStreams,
+		initialWindowSize:    DefaultInitialWindowSize,
+		initialConnWindow:    DefaultInitialConnWindowSize,
+		maxFrameSize:         frames.DefaultMaxFrameSize,
+		maxHeaderListSize:    DefaultMaxHeaderListSize,
+		headerTableSize:      DefaultHeaderTableSize,
+		bdp:                  true,
+		prefaceTimeout:       DefaultPrefaceTimeout,
+		settingsTimeout:      DefaultSettingsTimeout,
+		keepAliveTimeout:     20 * time.Second,
+		maxResets:            DefaultMaxResets,
+		resetInterval:        DefaultResetInterval,
+		maxControlFrames:     DefaultMaxControlFrames,
+		maxContinuations:     frames.DefaultMaxContinuations,
+	}
+}
+
+func newConfig(opts []Option) config {
+	c := defaultConfig()
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	return c
+}
+
+// An Option configures a Server or a client connection. Options that only
+// make sense on one side are ignored on the other.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithMaxConcurrentStreams sets the SETTINGS_MAX_CONCURRENT_STREAMS we
+// advertise: on a server, how many streams each client may have open.
+func WithMaxConcurrentStreams(n uint32) Option {
+	return optionFunc(func(c *config) { c.maxConcurrentStreams = n })
+}
+
+// WithInitialWindowSize sets the stream receive window we advertise
+// (SETTINGS_INITIAL_WINDOW_SIZE, at most 2^31-1). Setting it turns BDP
+// estimation off, as in grpc-go: the caller chose the window.
+func WithInitialWindowSize(n uint32) Option {
+	return optionFunc(func(c *config) { c.initialWindowSize = min(n, maxWindow); c.bdp = false })
+}
+
+// WithInitialConnWindowSize sets the connection receive window (at least
+// 65535, the initial value of RFC 9113 §6.9.2). Setting it turns BDP
+// estimation off.
+func WithInitialConnWindowSize(n uint32) Option {
+	return optionFunc(func(c *config) { c.initialConnWindow = min(max(n, 65535), maxWindow); c.bdp = false })
+}
+
+// WithBDPEstimation turns the growth of receive windows from bandwidth-delay
+// product estimates on or off (default on).
+func WithBDPEstimation(on bool) Option { return optionFunc(func(c *config) { c.bdp = on }) }
+
+// WithMaxFrameSize sets the largest frame payload we accept and advertise
+// (SETTINGS_MAX_FRAME_SIZE, 16 KiB to 16 MiB-1).
+func WithMaxFrameSize(n uint32) Option {
+	return optionFunc(func(c *config) {
+		c.maxFrameSize = min(max(n, frames.DefaultMaxFrameSize), frames.MaxFrameSizeLimit)
+	})
+}
+
+// WithMaxHeaderListSize sets SETTINGS_MAX_HEADER_LIST_SIZE: the largest
+// decoded header list we accept. A larger request is answered with 431.
+func WithMaxHeaderListSize(n uint32) Option {
+	return optionFunc(func(c *config) { c.maxHeaderListSize = n })
+}
+
+// WithHeaderTableSize sets SETTINGS_HEADER_TABLE_SIZE, the HPACK dynamic
+// table our decoder keeps.
+func WithHeaderTableSize(n uint32) Option {
+	return optionFunc(func(c *config) { c.headerTableSize = n })
+}
+
+// WithIdleTimeout closes a server connection gracefully after it had no
+// open stream for d (0, the default, never).
+func WithIdleTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.idleTimeout = d })
+}
+
+// WithPrefaceTimeout bounds the wait for a client's connection preface and
+// first SETTINGS frame (default 10s).
+func WithPrefaceTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.prefaceTimeout = d })
+}
+
+// WithSettingsTimeout bounds the wait for the peer's acknowledgement of our
+// SETTINGS; past it the connection fails with SETTINGS_TIMEOUT (RFC 9113
+// §6.5.3). Default 10s.
+func WithSettingsTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.settingsTimeout = d })
+}
+
+// WithKeepAlive sends a PING after interval without any frame from the
+// peer and closes the connection if nothing arrives within timeout after
+// it. interval 0 (the default) disables keepalive.
+func WithKeepAlive(interval, timeout time.Duration) Option {
+	return optionFunc(func(c *config) { c.keepAliveInterval, c.keepAliveTimeout = interval, timeout })
+}
+
+// WithResetLimit caps the streams a client may reset: more than n within
+// interval ends the connection with GOAWAY ENHANCE_YOUR_CALM (the Rapid
+// Reset attack). n <= 0 disables the cap.
+func WithResetLimit(n int, interval time.Duration) Option {
+	return optionFunc(func(c *config) { c.maxResets, c.resetInterval = n, interval })
+}
+
+// WithMaxControlFrames caps, per second, the PING, SETTINGS and empty DATA
+// frames a peer may send, and the control frames queued for a peer that is
+// not reading. n <= 0 disables the caps.
+func WithMaxControlFrames(n int) Option {
+	return optionFunc(func(c *config) { c.maxControlFrames = n })
+}
+
+// WithMaxContinuations bounds the CONTINUATION frames of one header block
+// (the CONTINUATION flood); more end the connection with ENHANCE_YOUR_CALM.
+func WithMaxContinuations(n int) Option {
+	return optionFunc(func(c *config) { c.maxContinuations = n })
+}
+
+// WithFailFast makes a client's NewStream fail with an unprocessed
+// REFUSED_STREAM error, instead of waiting, when the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS is reached.
+func WithFailFast(on bool) Option { return optionFunc(func(c *config) { c.failFast = on }) }
+
+// WithTLSConfig makes Dial use TLS with conf, offering ALPN "h2".
+func WithTLSConfig(conf *tls.Config) Option {
+	return optionFunc(func(c *config) { c.tlsConfig = conf })
+}

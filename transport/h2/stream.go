@@ -1,0 +1,429 @@
+package h2
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+	"github.com/shockwave-rpc/shockwave/transport"
+)
+
+// stream is one HTTP/2 stream, either side. It is pooled per connection
+// with all its storage: request, response, trailers and the body buffers.
+// Its fields are guarded by the connection's mutex; cond (on that mutex)
+// wakes a goroutine blocked in Read, Write or Response.
+//
+// States (RFC 9113 §5.1) map onto flags: open is !recvEnded && !sendEnded,
+// half-closed (remote) is recvEnded, half-closed (local) is sendEnded, and
+// closed is closed (both ended, or reset either way).
+type stream struct {
+	c    *conn
+	id   uint32
+	cond sync.Cond
+
+	counted   bool // holds a concurrency slot
+	headSent  bool // our head (request or response) is queued
+	endQueued bool // Finish or CloseSend was called
+	sendEnded bool // END_STREAM is queued
+	recvEnded bool // the peer's END_STREAM arrived
+	headRecv  bool // client: the final response head arrived
+	closed    bool // closed state: out of c.streams
+	rst       bool // reset, either way, or failed with the connection
+	err       transport.StreamError
+	connErr   error // set when the connection failed
+	// handlerDone: the server's handler returned, or the client called
+	// Close; the stream may be recycled once also closed.
+	handlerDone bool
+	recycled    bool
+	// rstAfterEnd: the handler returned before the request ended; once
+	// our END_STREAM is out, RST_STREAM NO_ERROR tells the client to stop
+	// sending (RFC 9113 §8.1).
+	rstAfterEnd bool
+
+	// Send side.
+	sendWin     int64
+	sbuf        []byte // body bytes waiting for the writer: sbuf[soff:]
+	soff        int
+	trailers    transport.Header // trailers to send after sbuf
+	hasTrailers bool
+	writeWait   bool
+	inActive    bool
+	next, prev  *stream
+
+	// Receive side.
+	rbuf        []byte // received body bytes: rbuf[roff:]
+	roff        int
+	recvWin     int64
+	recvUnacked int64
+	contentLen  int64 // declared content-length, -1 if none
+	recvTotal   int64
+
+	req       transport.Request
+	resp      transport.Response
+	rtrailers transport.Header
+
+	ctx *streamCtx
+	// stopCtx detaches a client stream from its caller's context.
+	stopCtx func() bool
+	userCtx context.Context
+}
+
+// resetForReuse empties the stream for its next use, keeping its storage.
+func (st *stream) resetForReuse() {
+	st.id = 0
+	st.counted, st.headSent, st.endQueued, st.sendEnded = false, false, false, false
+	st.recvEnded, st.headRecv, st.closed, st.rst = false, false, false, false
+	st.err = transport.StreamError{}
+	st.connErr = nil
+	st.handlerDone, st.rstAfterEnd = false, false
+	st.recycled = true
+	if cap(st.sbuf) > maxKeepBuf {
+		st.sbuf = nil
+	}
+	st.sbuf, st.soff = st.sbuf[:0], 0
+	st.trailers.Reset()
+	st.hasTrailers, st.writeWait = false, false
+	if cap(st.rbuf) > maxKeepBuf {
+		st.rbuf = nil
+	}
+	st.rbuf, st.roff = st.rbuf[:0], 0
+	st.recvUnacked, st.recvTotal = 0, 0
+	st.contentLen = -1
+	st.req.Reset()
+	st.resp.Reset()
+	st.rtrailers.Reset()
+	st.ctx = st.ctx.reuse()
+	st.stopCtx = nil
+	st.userCtx = nil
+}
+
+// errLocked returns the error stream operations report after a reset. It
+// is a copy: the stream's own memory is recycled.
+func (st *stream) errLocked() error {
+	if st.connErr != nil {
+		return st.connErr
+	}
+	e := st.err
+	return &e
+}
+
+// failLocked ends the stream because the connection failed.
+func (st *stream) failLocked(err error) {
+	if st.closed && st.rst {
+		return
+	}
+	st.connErr = err
+	st.markResetLocked(transport.StreamError{Code: transport.Cancel, Remote: true})
+}
+
+// markResetLocked moves the stream to closed after a reset (sent or
+// received) and wakes its goroutines.
+func (st *stream) markResetLocked(e transport.StreamError) {
+	if !st.rst {
+		st.rst = true
+		st.err = e
+	}
+	st.sbuf, st.soff = st.sbuf[:0], 0
+	st.c.unlinkActiveLocked(st)
+	st.cond.Broadcast()
+	// Cancel before closing: closing may recycle the stream, context
+	// included.
+	st.ctx.cancel(context.Canceled)
+	st.closeLocked()
+}
+
+// resetLocked resets the stream from our side with code (RST_STREAM).
+func (st *stream) resetLocked(code frames.ErrCode) {
+	if st.closed {
+		return
+	}
+	c := st.c
+	if st.id != 0 {
+		c.wbuf = frames.AppendRSTStream(c.wbuf, st.id, code)
+		c.wakeWriterLocked()
+	}
+	st.markResetLocked(transport.StreamError{Code: transport.Code(code)})
+}
+
+// closeLocked moves the stream to the closed state: out of the stream map,
+// its concurrency slot given back.
+func (st *stream) closeLocked() {
+	if st.closed {
+		return
+	}
+	c := st.c
+	st.closed = true
+	if st.id != 0 && c.streams[st.id] == st {
+		delete(c.streams, st.id)
+		if !c.client {
+			c.recordClosedLocked(st)
+		}
+	}
+	if st.counted {
+		st.counted = false
+		c.nOpen--
+		if c.client {
+			c.slotCond.Signal()
+		}
+	}
+	c.unlinkActiveLocked(st)
+	c.maybeRecycleLocked(st)
+	c.streamClosedLocked()
+}
+
+// sendEndedLocked records that END_STREAM is queued.
+func (st *stream) sendEndedLocked() {
+	st.sendEnded = true
+	if st.recvEnded {
+		st.closeLocked()
+		return
+	}
+	if st.rstAfterEnd {
+		st.resetLocked(frames.ErrCodeNo)
+	}
+}
+
+// resetAfterEndLocked resets the stream with NO_ERROR once our END_STREAM
+// is out: the response is complete and we want no more of the request
+// (RFC 9113 §8.1).
+func (st *stream) resetAfterEndLocked() {
+	if st.sendEnded {
+		st.resetLocked(frames.ErrCodeNo)
+	} else {
+		st.rstAfterEnd = true
+	}
+}
+
+// recvEndedLocked records the peer's END_STREAM.
+func (st *stream) recvEndedLocked() {
+	st.recvEnded = true
+	st.cond.Broadcast()
+	if st.sendEnded {
+		st.closeLocked()
+	}
+}
+
+// appendEndLocked queues the end of our side: the trailers, or an empty
+// DATA frame with END_STREAM.
+func (st *stream) appendEndLocked() {
+	c := st.c
+	if st.hasTrailers {
+		c.hbuf = appendFields(c.enc, c.hbuf[:0], &st.trailers)
+		c.wbuf = frames.AppendHeaders(c.wbuf, st.id, true, c.hbuf, c.peerMaxFrame)
+	} else {
+		c.wbuf = frames.AppendData(c.wbuf, st.id, true, nil)
+	}
+	st.sendEndedLocked()
+}
+
+// writableLocked reports why the stream cannot send, if it cannot.
+func (st *stream) writableLocked() error {
+	if st.rst {
+		return st.errLocked()
+	}
+	if st.endQueued {
+		return errStreamEnded
+	}
+	if st.c.closing {
+		return st.c.err
+	}
+	return nil
+}
+
+// read implements Read for both sides.
+func (st *stream) read(p []byte) (int, error) {
+	c := st.c
+	c.mu.Lock()
+	for {
+		if st.roff < len(st.rbuf) {
+			n := copy(p, st.rbuf[st.roff:])
+			st.roff += n
+			if st.roff == len(st.rbuf) {
+				st.rbuf, st.roff = st.rbuf[:0], 0
+			}
+			st.creditLocked(int64(n))
+			c.mu.Unlock()
+			return n, nil
+		}
+		if st.recvEnded {
+			c.mu.Unlock()
+			return 0, io.EOF
+		}
+		if st.rst {
+			err := st.errLocked()
+			c.mu.Unlock()
+			return 0, err
+		}
+		if len(p) == 0 {
+			c.mu.Unlock()
+			return 0, nil
+		}
+		st.cond.Wait()
+	}
+}
+
+// creditLocked gives back the flow-control credit of n consumed bytes,
+// batching WINDOW_UPDATE frames: one per quarter of the window rather
+// than one per DATA frame.
+func (st *stream) creditLocked(n int64) {
+	if st.recvEnded || st.rst {
+		return
+	}
+	st.recvUnacked += n
+	c := st.c
+	if st.recvUnacked >= c.streamWindow/4 {
+		c.wbuf = frames.AppendWindowUpdate(c.wbuf, st.id, uint32(st.recvUnacked))
+		st.recvWin += st.recvUnacked
+		st.recvUnacked = 0
+		c.wakeWriterLocked()
+	}
+}
+
+// sendHeadLocked queues our head if it is not out yet. The client's head
+// also takes the stream ID here, so IDs go out in order (RFC 9113 §5.1.1).
+func (st *stream) sendHeadLocked(end bool) error {
+	if st.headSent {
+		return nil
+	}
+	c := st.c
+	if c.client {
+		if err := c.assignIDLocked(st); err != nil {
+			return err
+		}
+		c.hbuf = appendRequestHead(c.enc, c.hbuf[:0], &st.req)
+	} else {
+		c.hbuf = appendResponseHead(c.enc, c.hbuf[:0], &st.resp)
+	}
+	c.wbuf = frames.AppendHeaders(c.wbuf, st.id, end, c.hbuf, c.peerMaxFrame)
+	st.headSent = true
+	if end {
+		st.endQueued = true
+		st.sendEndedLocked()
+	}
+	return nil
+}
+
+// write implements Write for both sides: body bytes go straight into the
+// connection buffer while the windows allow and the buffer is small, and
+// otherwise into the stream's own buffer for the writer to interleave.
+func (st *stream) write(p []byte) (int, error) {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := st.writableLocked(); err != nil {
+		return 0, err
+	}
+	if err := st.sendHeadLocked(false); err != nil {
+		return 0, err
+	}
+	n := 0
+	maxFrame := int64(min(c.peerMaxFrame, 64<<10))
+	for len(p) > 0 {
+		if err := st.writableLocked(); err != nil {
+			return n, err
+		}
+		if st.soff == len(st.sbuf) && len(c.wbuf) < wbufHigh {
+			chunk := min(int64(len(p)), st.sendWin, c.sendWin, maxFrame)
+			if chunk > 0 {
+				c.wbuf = frames.AppendData(c.wbuf, st.id, false, p[:chunk])
+				st.sendWin -= chunk
+				c.sendWin -= chunk
+				p = p[chunk:]
+				n += int(chunk)
+				if len(c.wbuf) >= wbufWake {
+					c.wakeWriterLocked()
+				}
+				continue
+			}
+		}
+		queued := len(st.sbuf) - st.soff
+		if queued >= sendBufMax {
+			st.writeWait = true
+			c.wakeWriterLocked()
+			st.cond.Wait()
+			continue
+		}
+		if st.soff > 0 {
+			st.sbuf = st.sbuf[:copy(st.sbuf, st.sbuf[st.soff:])]
+			st.soff = 0
+		}
+		take := min(len(p), sendBufMax-queued)
+		st.sbuf = append(st.sbuf, p[:take]...)
+		p = p[take:]
+		n += take
+		c.scheduleLocked(st)
+	}
+	return n, nil
+}
+
+// flush implements Flush: send the head if it is not out, and wake the
+// writer.
+func (st *stream) flush() error {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.rst {
+		return st.errLocked()
+	}
+	if !st.endQueued {
+		if err := st.sendHeadLocked(false); err != nil {
+			return err
+		}
+	}
+	c.wakeWriterLocked()
+	return nil
+}
+
+// finish ends our side with optional trailers.
+func (st *stream) finish(trailers *transport.Header) error {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return st.finishLocked(trailers)
+}
+
+func (st *stream) finishLocked(trailers *transport.Header) error {
+	if err := st.writableLocked(); err != nil {
+		return err
+	}
+	c := st.c
+	queued := st.soff < len(st.sbuf)
+	hasTr := trailers != nil && trailers.Len() > 0
+	if !st.headSent && !queued && !hasTr {
+		// The head alone ends the stream: gRPC's Trailers-Only.
+		err := st.sendHeadLocked(true)
+		c.wakeWriterLocked()
+		return err
+	}
+	if err := st.sendHeadLocked(false); err != nil {
+		return err
+	}
+	st.endQueued = true
+	if hasTr {
+		st.trailers.CopyFrom(trailers)
+		st.hasTrailers = true
+	}
+	if queued {
+		c.scheduleLocked(st)
+	} else {
+		st.appendEndLocked()
+	}
+	c.wakeWriterLocked()
+	return nil
+}
+
+// cancel resets the stream from our side (Reset on the server, Cancel on
+// the client); any goroutine may call it.
+func (st *stream) cancel(code transport.Code) {
+	c := st.c
+	c.mu.Lock()
+	if !st.closed {
+		if st.id == 0 {
+			st.markResetLocked(transport.StreamError{Code: code})
+		} else {
+			st.resetLocked(frames.ErrCode(code))
+		}
+	}
+	c.mu.Unlock()
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,9 @@ const (
 	// after its GOAWAY, so that the peer receives it rather than a TCP
 	// reset (RFC 9113 §6.8 asks to let the GOAWAY arrive).
 	lingerTimeout = time.Second
+	// minBatch is the write size below which the writer yields once
+	// before writing, to gather more frames.
+	minBatch = 8 << 10
 )
 
 // How the writer ends the connection once it has flushed.
@@ -59,7 +63,9 @@ type connError struct {
 	Reason string
 }
 
-func (e *connError) Error() string { return "h2: connection error " + e.Code.String() + ": " + e.Reason }
+func (e *connError) Error() string {
+	return "h2: connection error " + e.Code.String() + ": " + e.Reason
+}
 
 // GoAwayError is the error of a connection that the peer closed with a
 // GOAWAY carrying an error code, and of the streams it failed.
@@ -115,14 +121,14 @@ type conn struct {
 	enc        *hpack.Encoder
 	ctrlQueued int // control frames queued since the writer last took wbuf
 
-	streams    map[uint32]*stream
-	free       []*stream
-	nOpen      int // streams holding a concurrency slot
-	actHead    *stream
-	actTail    *stream
-	nActive    int
-	maxPeerID  uint32 // highest stream ID the peer opened
-	nextID     uint32 // client: next stream ID
+	streams     map[uint32]*stream
+	free        []*stream
+	nOpen       int // streams holding a concurrency slot
+	actHead     *stream
+	actTail     *stream
+	nActive     int
+	maxPeerID   uint32 // highest stream ID the peer opened
+	nextID      uint32 // client: next stream ID
 	streamsSeen uint64
 
 	// Flow control. Send windows may go negative after a SETTINGS change
@@ -410,6 +416,7 @@ func (c *conn) closeLocked(err error, mode int) {
 // write, and the connection flushes whenever the queue runs empty.
 func (c *conn) writeLoop() {
 	defer close(c.writerDone)
+	yielded := false
 	c.mu.Lock()
 	for {
 		if c.nActive > 0 {
@@ -423,6 +430,18 @@ func (c *conn) writeLoop() {
 			c.writerCond.Wait()
 			continue
 		}
+		if len(c.wbuf) < minBatch && !yielded && !c.closing {
+			// A small batch: let the goroutines that are ready to run
+			// (handlers finishing their responses, the reader) add their
+			// frames first, so that one write carries them all. grpc-go's
+			// loopy writer does the same.
+			yielded = true
+			c.mu.Unlock()
+			runtime.Gosched()
+			c.mu.Lock()
+			continue
+		}
+		yielded = false
 		buf := c.wbuf
 		c.wbuf = c.spare[:0]
 		c.spare = nil

@@ -8,20 +8,20 @@ import (
 
 // Preallocated connection errors: rejecting a frame allocates nothing.
 var (
-	errFirstNotSettings  = &connError{frames.ErrCodeProtocol, "first frame is not SETTINGS (RFC 9113 §3.4)"}
-	errCompression       = &connError{frames.ErrCodeCompression, "malformed header block (RFC 9113 §4.3)"}
-	errIdleStream        = &connError{frames.ErrCodeProtocol, "frame on an idle stream (RFC 9113 §5.1)"}
-	errEvenStream        = &connError{frames.ErrCodeProtocol, "client opened an even stream ID (RFC 9113 §5.1.1)"}
-	errPushPromise       = &connError{frames.ErrCodeProtocol, "PUSH_PROMISE received with push disabled (RFC 9113 §8.4)"}
-	errConnFlow          = &connError{frames.ErrCodeFlowControl, "connection window overrun (RFC 9113 §6.9.1)"}
-	errConnWindowTooBig  = &connError{frames.ErrCodeFlowControl, "connection window above 2^31-1 (RFC 9113 §6.9.1)"}
-	errSettingsWindow    = &connError{frames.ErrCodeFlowControl, "INITIAL_WINDOW_SIZE pushes a stream window above 2^31-1 (RFC 9113 §6.9.2)"}
-	errServerPush        = &connError{frames.ErrCodeProtocol, "server sent SETTINGS_ENABLE_PUSH 1 (RFC 9113 §6.5.2)"}
-	errRapidReset        = &connError{frames.ErrCodeEnhanceYourCalm, "too many stream resets (CVE-2023-44487)"}
-	errControlFlood      = &connError{frames.ErrCodeEnhanceYourCalm, "too many PING, SETTINGS or empty DATA frames"}
-	errTooManyHandlers   = &connError{frames.ErrCodeEnhanceYourCalm, "too many streams waiting for a handler"}
-	errStreamIDOrder     = &connError{frames.ErrCodeProtocol, "stream ID below one already used (RFC 9113 §5.1.1)"}
-	errHeadersClosed     = &connError{frames.ErrCodeStreamClosed, "HEADERS on a closed stream (RFC 9113 §5.1)"}
+	errFirstNotSettings = &connError{frames.ErrCodeProtocol, "first frame is not SETTINGS (RFC 9113 §3.4)"}
+	errCompression      = &connError{frames.ErrCodeCompression, "malformed header block (RFC 9113 §4.3)"}
+	errIdleStream       = &connError{frames.ErrCodeProtocol, "frame on an idle stream (RFC 9113 §5.1)"}
+	errEvenStream       = &connError{frames.ErrCodeProtocol, "client opened an even stream ID (RFC 9113 §5.1.1)"}
+	errPushPromise      = &connError{frames.ErrCodeProtocol, "PUSH_PROMISE received with push disabled (RFC 9113 §8.4)"}
+	errConnFlow         = &connError{frames.ErrCodeFlowControl, "connection window overrun (RFC 9113 §6.9.1)"}
+	errConnWindowTooBig = &connError{frames.ErrCodeFlowControl, "connection window above 2^31-1 (RFC 9113 §6.9.1)"}
+	errSettingsWindow   = &connError{frames.ErrCodeFlowControl, "INITIAL_WINDOW_SIZE pushes a stream window above 2^31-1 (RFC 9113 §6.9.2)"}
+	errServerPush       = &connError{frames.ErrCodeProtocol, "server sent SETTINGS_ENABLE_PUSH 1 (RFC 9113 §6.5.2)"}
+	errRapidReset       = &connError{frames.ErrCodeEnhanceYourCalm, "too many stream resets (CVE-2023-44487)"}
+	errControlFlood     = &connError{frames.ErrCodeEnhanceYourCalm, "too many PING, SETTINGS or empty DATA frames"}
+	errTooManyHandlers  = &connError{frames.ErrCodeEnhanceYourCalm, "too many streams waiting for a handler"}
+	errStreamIDOrder    = &connError{frames.ErrCodeProtocol, "stream ID below one already used (RFC 9113 §5.1.1)"}
+	errHeadersClosed    = &connError{frames.ErrCodeStreamClosed, "HEADERS on a closed stream (RFC 9113 §5.1)"}
 )
 
 // readLoop reads and handles frames until the connection ends, and

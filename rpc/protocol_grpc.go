@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
@@ -355,7 +356,16 @@ func toStatus(ctx context.Context, err error) error {
 	}
 	var se *transport.StreamError
 	if errors.As(err, &se) {
-		return status.Error(streamErrorCode(se), "stream terminated by RST_STREAM with error code: "+se.Code.String())
+		code := streamErrorCode(se)
+		if code == codes.Canceled && ctx != nil {
+			// The server resets with CANCEL when the deadline it was given
+			// passes, which can arrive just before our own timer fires:
+			// report what happened, as grpc-go does.
+			if dl, ok := ctx.Deadline(); ok && !dl.After(time.Now()) {
+				return status.Error(codes.DeadlineExceeded, context.DeadlineExceeded.Error())
+			}
+		}
+		return status.Error(code, "stream terminated by RST_STREAM with error code: "+se.Code.String())
 	}
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -74,7 +74,10 @@ func appendTimeout(dst []byte, d time.Duration) []byte {
 		{time.Hour, 'H'},
 	}
 	for _, u := range units {
-		v := (d + u.d - 1) / u.d
+		v := d / u.d
+		if d%u.d != 0 {
+			v++
+		}
 		if v <= max {
 			return appendUint(dst, uint64(v), u.c)
 		}

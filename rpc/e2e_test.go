@@ -1,0 +1,909 @@
+package rpc_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/status"
+	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/transporttest"
+)
+
+// testEcho implements EchoService with behaviours chosen by the request
+// message, so one service exercises every path:
+//
+//	"fail:<code>:<msg>"  fail with that status, with a detail
+//	"sleep"              wait for the context to end
+//	"md"                 echo metadata x-in as header x-header and trailer x-trailer-bin
+//	"deadline"           answer whether the context has a deadline
+type testEcho struct {
+	echov1.UnimplementedEchoServiceServer
+	// started, when set, is told of every call as it starts.
+	started chan string
+	// ended, when set, receives the context error of each call.
+	ended chan error
+}
+
+func failure(msg string) error {
+	parts := strings.SplitN(msg, ":", 3)
+	n, _ := strconv.Atoi(parts[1])
+	st := status.New(codes.Code(n), parts[2])
+	if st.Code() != codes.OK {
+		st, _ = st.WithDetails(durationpb.New(time.Duration(n) * time.Second))
+	}
+	return st.Err()
+}
+
+func (s *testEcho) note(ctx context.Context, m string) {
+	if s.started != nil {
+		s.started <- m
+	}
+}
+
+func (s *testEcho) Echo(ctx context.Context, req *echov1.EchoRequest) (*echov1.EchoResponse, error) {
+	s.note(ctx, req.Message)
+	switch m := req.Message; {
+	case strings.HasPrefix(m, "fail:"):
+		return nil, failure(m)
+	case m == "sleep":
+		<-ctx.Done()
+		if s.ended != nil {
+			s.ended <- ctx.Err()
+		}
+		return nil, ctx.Err()
+	case m == "md":
+		md, _ := metadata.FromIncomingContext(ctx)
+		rpc.SetHeader(ctx, metadata.Pairs("x-header", strings.Join(md.Get("x-in"), ",")))
+		rpc.SetTrailer(ctx, metadata.Pairs("x-trailer-bin", "\x00\xff"+strings.Join(md.Get("x-in-bin"), ",")))
+		return &echov1.EchoResponse{Message: strings.Join(md.Get("x-in"), ",") + "|" + strings.Join(md.Get("user-agent"), "")}, nil
+	case m == "deadline":
+		dl, ok := ctx.Deadline()
+		return &echov1.EchoResponse{Message: strconv.FormatBool(ok && time.Until(dl) > 0)}, nil
+	}
+	return &echov1.EchoResponse{Message: req.Message, Payload: req.Payload}, nil
+}
+
+func (s *testEcho) ServerStream(req *echov1.EchoRequest, stream rpc.ServerStreamingServer[echov1.EchoResponse]) error {
+	s.note(stream.Context(), req.Message)
+	n := 3
+	if len(req.Payload) > 0 {
+		n = int(req.Payload[0])
+	}
+	for i := 0; i < n; i++ {
+		if err := stream.Send(&echov1.EchoResponse{Message: req.Message + strconv.Itoa(i), Payload: req.Payload}); err != nil {
+			return err
+		}
+	}
+	if strings.HasPrefix(req.Message, "fail:") {
+		return failure(req.Message)
+	}
+	if req.Message == "sleep" {
+		<-stream.Context().Done()
+		if s.ended != nil {
+			s.ended <- stream.Context().Err()
+		}
+		return stream.Context().Err()
+	}
+	return nil
+}
+
+func (s *testEcho) ClientStream(stream rpc.ClientStreamingServer[echov1.EchoRequest, echov1.EchoResponse]) error {
+	var msgs []string
+	for {
+		req, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(req.Message, "fail:") {
+			return failure(req.Message)
+		}
+		msgs = append(msgs, req.Message)
+	}
+	return stream.SendAndClose(&echov1.EchoResponse{Message: strings.Join(msgs, ",")})
+}
+
+func (s *testEcho) BidiStream(stream rpc.BidiStreamingServer[echov1.EchoRequest, echov1.EchoResponse]) error {
+	md, _ := metadata.FromIncomingContext(stream.Context())
+	if v := md.Get("x-in"); len(v) > 0 {
+		stream.SendHeader(metadata.Pairs("x-header", v[0]))
+		stream.SetTrailer(metadata.Pairs("x-trailer", v[0]))
+	}
+	for {
+		req, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(req.Message, "fail:") {
+			return failure(req.Message)
+		}
+		if err := stream.Send(&echov1.EchoResponse{Message: req.Message, Payload: req.Payload}); err != nil {
+			return err
+		}
+	}
+}
+
+// env is a server and a client connected by a transport.
+type env struct {
+	srv    *rpc.Server
+	impl   *testEcho
+	cc     *rpc.ClientConn
+	client echov1.EchoServiceClient
+
+	mu    sync.Mutex
+	conns []*transporttest.Conn
+}
+
+type envOpts struct {
+	server []rpc.ServerOption
+	client []rpc.DialOption
+	impl   *testEcho
+}
+
+// newMemEnv connects the client to the server through the in-memory
+// transport; each dial makes a new connection.
+func newMemEnv(t testing.TB, o envOpts) *env {
+	t.Helper()
+	checkGoroutines(t)
+	e := &env{srv: rpc.NewServer(o.server...), impl: o.impl}
+	if e.impl == nil {
+		e.impl = &testEcho{}
+	}
+	echov1.RegisterEchoServiceServer(e.srv, e.impl)
+	dial := rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+		c := transporttest.NewConn(e.srv)
+		e.mu.Lock()
+		e.conns = append(e.conns, c)
+		e.mu.Unlock()
+		return c, nil
+	})
+	cc, err := rpc.Dial("mem", append(o.client, dial)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cc = cc
+	e.client = echov1.NewEchoServiceClient(cc)
+	t.Cleanup(func() {
+		cc.Close()
+		for _, c := range e.memConns() {
+			c.Close()
+		}
+		e.srv.Stop()
+	})
+	return e
+}
+
+func (e *env) memConns() []*transporttest.Conn {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*transporttest.Conn(nil), e.conns...)
+}
+
+// checkGoroutines fails the test if goroutines started during it are still
+// running shortly after its cleanups.
+func checkGoroutines(t testing.TB) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			n := runtime.NumGoroutine()
+			if n <= before {
+				return
+			}
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<16)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Errorf("%d goroutines left behind (%d before):\n%s", n-before, before, buf)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// transports runs f over each transport the tests cover.
+func transports(t *testing.T, o envOpts, f func(t *testing.T, e *env)) {
+	for _, tr := range envMakers {
+		t.Run(tr.name, func(t *testing.T) { f(t, tr.make(t, o)) })
+	}
+}
+
+var envMakers = []struct {
+	name string
+	make func(testing.TB, envOpts) *env
+}{
+	{"mem", newMemEnv},
+}
+
+func wantCode(t *testing.T, err error, c codes.Code) *status.Status {
+	t.Helper()
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != c {
+		t.Fatalf("error %v, want code %v", err, c)
+	}
+	return st
+}
+
+func TestUnary(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for _, size := range []int{0, 100, 70 << 10, 1 << 20} {
+			payload := make([]byte, size)
+			for i := range payload {
+				payload[i] = byte(i)
+			}
+			resp, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "hi", Payload: payload})
+			if err != nil {
+				t.Fatalf("size %d: %v", size, err)
+			}
+			if resp.Message != "hi" || string(resp.Payload) != string(payload) {
+				t.Fatalf("size %d: got %q and %d bytes", size, resp.Message, len(resp.Payload))
+			}
+		}
+	})
+}
+
+func TestServerStreaming(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		stream, err := e.client.ServerStream(ctx, &echov1.EchoRequest{Message: "m", Payload: []byte{100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 100; i++ {
+			resp, err := stream.Recv()
+			if err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+			if resp.Message != "m"+strconv.Itoa(i) {
+				t.Fatalf("message %d: %q", i, resp.Message)
+			}
+		}
+		if _, err := stream.Recv(); err != io.EOF {
+			t.Fatalf("end: %v", err)
+		}
+		if _, err := stream.Recv(); err != io.EOF {
+			t.Fatalf("after end: %v", err)
+		}
+		// Zero messages, then an error after two.
+		stream, _ = e.client.ServerStream(ctx, &echov1.EchoRequest{Payload: []byte{0}})
+		if _, err := stream.Recv(); err != io.EOF {
+			t.Fatalf("empty stream: %v", err)
+		}
+		stream, _ = e.client.ServerStream(ctx, &echov1.EchoRequest{Message: "fail:9:late", Payload: []byte{2}})
+		for i := 0; i < 2; i++ {
+			if _, err := stream.Recv(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = stream.Recv()
+		if st := wantCode(t, err, codes.FailedPrecondition); st.Message() != "late" {
+			t.Fatalf("message %q", st.Message())
+		}
+	})
+}
+
+func TestClientStreaming(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		stream, err := e.client.ClientStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for i := 0; i < 50; i++ {
+			want = append(want, strconv.Itoa(i))
+			if err := stream.Send(&echov1.EchoRequest{Message: strconv.Itoa(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, err := stream.CloseAndRecv()
+		if err != nil || resp.Message != strings.Join(want, ",") {
+			t.Fatalf("got %v, %v", resp, err)
+		}
+		// No messages at all.
+		stream, _ = e.client.ClientStream(ctx)
+		if resp, err := stream.CloseAndRecv(); err != nil || resp.Message != "" {
+			t.Fatalf("empty: %v, %v", resp, err)
+		}
+		// The server fails mid-stream: sends then report io.EOF, and the
+		// status comes from CloseAndRecv.
+		stream, _ = e.client.ClientStream(ctx)
+		stream.Send(&echov1.EchoRequest{Message: "fail:10:stop"})
+		var sendErr error
+		for i := 0; i < 1000 && sendErr == nil; i++ {
+			sendErr = stream.Send(&echov1.EchoRequest{Message: "more", Payload: make([]byte, 1024)})
+		}
+		if sendErr != nil && sendErr != io.EOF {
+			t.Fatalf("Send after the server failed: %v", sendErr)
+		}
+		_, err = stream.CloseAndRecv()
+		wantCode(t, err, codes.Aborted)
+	})
+}
+
+func TestBidiStreaming(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := metadata.AppendToOutgoingContext(context.Background(), "x-in", "v")
+		stream, err := e.client.BidiStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr, err := stream.Header()
+		if err != nil || hdr.Get("x-header")[0] != "v" {
+			t.Fatalf("header %v, %v", hdr, err)
+		}
+		// Ping-pong.
+		for i := 0; i < 20; i++ {
+			if err := stream.Send(&echov1.EchoRequest{Message: strconv.Itoa(i)}); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := stream.Recv()
+			if err != nil || resp.Message != strconv.Itoa(i) {
+				t.Fatalf("%d: %v, %v", i, resp, err)
+			}
+		}
+		// Full duplex: a writer and a reader at once.
+		const n = 200
+		errc := make(chan error, 1)
+		go func() {
+			for i := 0; i < n; i++ {
+				if err := stream.Send(&echov1.EchoRequest{Message: "x", Payload: make([]byte, 4096)}); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- stream.CloseSend()
+		}()
+		for i := 0; i < n; i++ {
+			if _, err := stream.Recv(); err != nil {
+				t.Fatalf("recv %d: %v", i, err)
+			}
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != io.EOF {
+			t.Fatalf("end: %v", err)
+		}
+		if tr := stream.Trailer(); tr.Get("x-trailer")[0] != "v" {
+			t.Fatalf("trailer %v", tr)
+		}
+	})
+}
+
+func TestStatusCodes(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for c := codes.Code(1); c <= 16; c++ {
+			msg := "failed: " + c.String() + " 100% \t \u00e9\u65e5"
+			_, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "fail:" + strconv.Itoa(int(c)) + ":" + msg})
+			st := wantCode(t, err, c)
+			if st.Message() != msg {
+				t.Fatalf("message %q, want %q", st.Message(), msg)
+			}
+			d := st.Details()
+			if len(d) != 1 || d[0].(*durationpb.Duration).AsDuration() != time.Duration(c)*time.Second {
+				t.Fatalf("details %v", d)
+			}
+			// The same through a stream's trailers, after messages.
+			stream, _ := e.client.BidiStream(ctx)
+			stream.Send(&echov1.EchoRequest{Message: "ok"})
+			stream.Recv()
+			stream.Send(&echov1.EchoRequest{Message: "fail:" + strconv.Itoa(int(c)) + ":" + msg})
+			_, err = stream.Recv()
+			if st := wantCode(t, err, c); st.Message() != msg || len(st.Details()) != 1 {
+				t.Fatalf("stream status %v", st)
+			}
+		}
+	})
+}
+
+func TestUnimplemented(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		var out echov1.EchoResponse
+		err := e.cc.Invoke(ctx, "/shockwave.echo.v1.EchoService/Nope", &echov1.EchoRequest{}, &out)
+		if st := wantCode(t, err, codes.Unimplemented); st.Message() != "unknown method Nope for service shockwave.echo.v1.EchoService" {
+			t.Fatalf("message %q", st.Message())
+		}
+		err = e.cc.Invoke(ctx, "/no.Such/Method", &echov1.EchoRequest{}, &out)
+		if st := wantCode(t, err, codes.Unimplemented); st.Message() != "unknown service no.Such" {
+			t.Fatalf("message %q", st.Message())
+		}
+		stream, err := e.cc.NewStream(ctx, &rpc.StreamDesc{ServerStreams: true, ClientStreams: true}, "/no.Such/Method")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, stream.RecvMsg(&out), codes.Unimplemented)
+	})
+}
+
+func TestMetadata(t *testing.T) {
+	transports(t, envOpts{client: []rpc.DialOption{rpc.WithUserAgent("test-agent/1")}}, func(t *testing.T, e *env) {
+		ctx := metadata.NewOutgoingContext(context.Background(), metadata.Pairs(
+			"x-in", "a", "x-in", "b", "x-in-bin", "\x00\x01bin",
+			// Reserved names never go out as metadata.
+			"grpc-status", "13", "content-type", "text/plain", "te", "gzip"))
+		var hdr, trl metadata.MD
+		resp, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "md"}, rpc.Header(&hdr), rpc.Trailer(&trl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "a,b|test-agent/1 shockwave-go/" + rpc.Version; resp.Message != want {
+			t.Fatalf("server saw %q, want %q", resp.Message, want)
+		}
+		if got := hdr.Get("x-header"); len(got) != 1 || got[0] != "a,b" {
+			t.Fatalf("header %v", hdr)
+		}
+		if got := trl.Get("x-trailer-bin"); len(got) != 1 || got[0] != "\x00\xff\x00\x01bin" {
+			t.Fatalf("trailer %v", trl)
+		}
+		for _, k := range []string{"grpc-status", "grpc-message", "content-type"} {
+			if trl.Get(k) != nil || hdr.Get(k) != nil {
+				t.Fatalf("protocol field %s in metadata: %v %v", k, hdr, trl)
+			}
+		}
+		// A handler that never reads metadata gets none built; one that
+		// does sees :authority and content-type as in grpc-go.
+		var seen metadata.MD
+		e2 := newMemEnv(t, envOpts{server: []rpc.ServerOption{rpc.UnaryInterceptor(func(ctx context.Context, req any, info *rpc.UnaryServerInfo, h rpc.UnaryHandler) (any, error) {
+			seen, _ = metadata.FromIncomingContext(ctx)
+			return h(ctx, req)
+		})}})
+		if _, err := e2.client.Echo(ctx, &echov1.EchoRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		if seen.Get(":authority")[0] != "mem" || seen.Get("content-type")[0] != "application/grpc" || seen.Get("x-in-bin")[0] != "\x00\x01bin" {
+			t.Fatalf("incoming metadata %v", seen)
+		}
+		if seen.Get("te") != nil || seen.Get("grpc-status") != nil {
+			t.Fatalf("reserved fields in incoming metadata %v", seen)
+		}
+	})
+}
+
+func TestDeadline(t *testing.T) {
+	impl := &testEcho{ended: make(chan error, 1)}
+	transports(t, envOpts{impl: impl}, func(t *testing.T, e *env) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		resp, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "deadline"})
+		if err != nil || resp.Message != "true" {
+			t.Fatalf("server saw no deadline: %v, %v", resp, err)
+		}
+		resp, err = e.client.Echo(context.Background(), &echov1.EchoRequest{Message: "deadline"})
+		if err != nil || resp.Message != "false" {
+			t.Fatalf("server saw a deadline: %v, %v", resp, err)
+		}
+		start := time.Now()
+		_, err = e.client.Echo(ctx, &echov1.EchoRequest{Message: "sleep"})
+		wantCode(t, err, codes.DeadlineExceeded)
+		// Whichever timer fires first, the client's (RST_STREAM CANCEL) or
+		// the server's own, ends the handler's context.
+		if err := <-impl.ended; err != context.DeadlineExceeded && err != context.Canceled {
+			t.Fatalf("server context ended with %v", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("took %v", d)
+		}
+		// An expired deadline fails before the handler runs.
+		_, err = e.client.Echo(ctx, &echov1.EchoRequest{})
+		wantCode(t, err, codes.DeadlineExceeded)
+	})
+}
+
+func TestCancel(t *testing.T) {
+	impl := &testEcho{started: make(chan string, 1), ended: make(chan error, 1)}
+	transports(t, envOpts{impl: impl}, func(t *testing.T, e *env) {
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() {
+			_, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "sleep"})
+			errc <- err
+		}()
+		<-impl.started
+		cancel()
+		wantCode(t, <-errc, codes.Canceled)
+		if err := <-impl.ended; err != context.Canceled {
+			t.Fatalf("server context ended with %v", err)
+		}
+		// Cancelling a server stream in the middle.
+		ctx, cancel = context.WithCancel(context.Background())
+		stream, err := e.client.ServerStream(ctx, &echov1.EchoRequest{Message: "sleep", Payload: []byte{1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-impl.started
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		_, err = stream.Recv()
+		wantCode(t, err, codes.Canceled)
+		if err := <-impl.ended; err != context.Canceled {
+			t.Fatalf("server stream context ended with %v", err)
+		}
+	})
+}
+
+func TestMessageSizeLimits(t *testing.T) {
+	transports(t, envOpts{server: []rpc.ServerOption{rpc.MaxRecvMsgSize(1000), rpc.MaxSendMsgSize(2000)}}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		if _, err := e.client.Echo(ctx, &echov1.EchoRequest{Payload: make([]byte, 900)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.client.Echo(ctx, &echov1.EchoRequest{Payload: make([]byte, 1001)})
+		wantCode(t, err, codes.ResourceExhausted)
+		// The client's own receive limit.
+		_, err = e.client.Echo(ctx, &echov1.EchoRequest{Payload: make([]byte, 900)}, rpc.MaxCallRecvMsgSize(500))
+		wantCode(t, err, codes.ResourceExhausted)
+		// The client's send limit fails before anything is sent.
+		_, err = e.client.Echo(ctx, &echov1.EchoRequest{Payload: make([]byte, 900)}, rpc.MaxCallSendMsgSize(100))
+		wantCode(t, err, codes.ResourceExhausted)
+		// The server's send limit, on a stream.
+		stream, _ := e.client.BidiStream(ctx)
+		stream.Send(&echov1.EchoRequest{Payload: make([]byte, 800)})
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+		stream.CloseSend()
+		stream.Recv()
+		// Compressed requests are limited after decompression.
+		_, err = e.client.Echo(ctx, &echov1.EchoRequest{Payload: make([]byte, 5000)}, rpc.UseCompressor("gzip"))
+		wantCode(t, err, codes.ResourceExhausted)
+	})
+}
+
+func TestCompression(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		payload := []byte(strings.Repeat("squeeze me ", 10000))
+		resp, err := e.client.Echo(ctx, &echov1.EchoRequest{Payload: payload}, rpc.UseCompressor("gzip"))
+		if err != nil || string(resp.Payload) != string(payload) {
+			t.Fatalf("gzip unary: %v", err)
+		}
+		stream, _ := e.client.BidiStream(ctx, rpc.UseCompressor("gzip"))
+		for i := 0; i < 5; i++ {
+			stream.Send(&echov1.EchoRequest{Payload: payload})
+			if resp, err := stream.Recv(); err != nil || len(resp.Payload) != len(payload) {
+				t.Fatalf("gzip stream: %v", err)
+			}
+		}
+		stream.CloseSend()
+		if _, err := stream.Recv(); err != io.EOF {
+			t.Fatal(err)
+		}
+		_, err = e.client.Echo(ctx, &echov1.EchoRequest{}, rpc.UseCompressor("snappy"))
+		wantCode(t, err, codes.Internal)
+	})
+}
+
+func TestInterceptorOrder(t *testing.T) {
+	var mu sync.Mutex
+	var trace []string
+	add := func(s string) {
+		mu.Lock()
+		trace = append(trace, s)
+		mu.Unlock()
+	}
+	su := func(name string) rpc.UnaryServerInterceptor {
+		return func(ctx context.Context, req any, info *rpc.UnaryServerInfo, h rpc.UnaryHandler) (any, error) {
+			add("server " + name + " " + info.FullMethod)
+			return h(ctx, req)
+		}
+	}
+	ss := func(name string) rpc.StreamServerInterceptor {
+		return func(srv any, stream rpc.ServerStream, info *rpc.StreamServerInfo, h rpc.StreamHandler) error {
+			add("server stream " + name + " " + info.FullMethod)
+			return h(srv, stream)
+		}
+	}
+	cu := func(name string) rpc.UnaryClientInterceptor {
+		return func(ctx context.Context, method string, req, reply any, cc rpc.ClientConnInterface, inv rpc.UnaryInvoker, opts ...rpc.CallOption) error {
+			add("client " + name)
+			return inv(ctx, method, req, reply, cc, opts...)
+		}
+	}
+	cs := func(name string) rpc.StreamClientInterceptor {
+		return func(ctx context.Context, desc *rpc.StreamDesc, cc rpc.ClientConnInterface, method string, streamer rpc.Streamer, opts ...rpc.CallOption) (rpc.ClientStream, error) {
+			add("client stream " + name)
+			return streamer(ctx, desc, cc, method, opts...)
+		}
+	}
+	o := envOpts{
+		server: []rpc.ServerOption{rpc.ChainUnaryInterceptor(su("1"), su("2")), rpc.UnaryInterceptor(su("3")),
+			rpc.ChainStreamInterceptor(ss("1"), ss("2"))},
+		client: []rpc.DialOption{rpc.WithChainUnaryInterceptor(cu("1"), cu("2")), rpc.WithStreamInterceptor(cs("1"))},
+	}
+	e := newMemEnv(t, o)
+	if _, err := e.client.Echo(context.Background(), &echov1.EchoRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := e.client.ServerStream(context.Background(), &echov1.EchoRequest{Payload: []byte{1}})
+	for {
+		if _, err := stream.Recv(); err != nil {
+			break
+		}
+	}
+	want := []string{
+		"client 1", "client 2",
+		"server 1 /shockwave.echo.v1.EchoService/Echo", "server 2 /shockwave.echo.v1.EchoService/Echo", "server 3 /shockwave.echo.v1.EchoService/Echo",
+		"client stream 1",
+		"server stream 1 /shockwave.echo.v1.EchoService/ServerStream", "server stream 2 /shockwave.echo.v1.EchoService/ServerStream",
+	}
+	if strings.Join(trace, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("trace:\n%s\nwant:\n%s", strings.Join(trace, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// rawCall sends body as the request body of a call to path over a fresh
+// in-memory connection and returns the response head, body and trailers.
+func rawCall(t *testing.T, h transport.Handler, path, contentType string, body []byte) (*transport.Response, []byte, *transport.Header) {
+	t.Helper()
+	c := transporttest.NewConn(h)
+	t.Cleanup(func() { c.Close() })
+	st, err := c.NewStream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := st.Request()
+	req.SetMethodString("POST")
+	req.SetPathString(path)
+	req.SetSchemeString("http")
+	req.SetAuthorityString("x")
+	req.Header.AddString("content-type", contentType)
+	req.Header.AddString("te", "trailers")
+	st.Write(body)
+	st.CloseSend(nil)
+	resp, err := st.Response()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(st)
+	return resp, out, st.Trailers()
+}
+
+func grpcStatusOf(resp *transport.Response, trailers *transport.Header) (string, string) {
+	h := trailers
+	if _, ok := resp.Header.Get("grpc-status"); ok {
+		h = &resp.Header
+	}
+	s, _ := h.Get("grpc-status")
+	m, _ := h.Get("grpc-message")
+	return string(s), string(m)
+}
+
+func TestUnaryCardinality(t *testing.T) {
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	msg := []byte{0, 0, 0, 0, 2, 10, 0} // EchoRequest{Message: ""} with an empty field
+	for _, path := range []string{echov1.EchoService_Echo_FullMethodName, echov1.EchoService_ServerStream_FullMethodName} {
+		for name, body := range map[string][]byte{"none": nil, "two": append(append([]byte{}, msg...), msg...)} {
+			resp, out, tr := rawCall(t, srv, path, "application/grpc", body)
+			code, m := grpcStatusOf(resp, tr)
+			if code != "12" || len(out) != 0 {
+				t.Errorf("%s with %s messages: status %s %q, %d body bytes", path, name, code, m, len(out))
+			}
+		}
+		resp, _, tr := rawCall(t, srv, path, "application/grpc", msg)
+		if code, m := grpcStatusOf(resp, tr); code != "0" {
+			t.Errorf("%s with one message: status %s %q", path, code, m)
+		}
+	}
+}
+
+func TestNotGRPC(t *testing.T) {
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	resp, _, tr := rawCall(t, srv, echov1.EchoService_Echo_FullMethodName, "application/json", nil)
+	if code, _ := grpcStatusOf(resp, tr); resp.Status != 415 || code != "3" {
+		t.Fatalf("got HTTP %d, grpc-status %s", resp.Status, code)
+	}
+	resp, _, tr = rawCall(t, srv, echov1.EchoService_Echo_FullMethodName, "application/grpc+cbor", nil)
+	if resp.Status != 415 {
+		t.Fatalf("unknown codec: HTTP %d", resp.Status)
+	}
+	// An encoding we do not have: UNIMPLEMENTED, listing ours.
+	c := transporttest.NewConn(srv)
+	defer c.Close()
+	st, _ := c.NewStream(context.Background())
+	req := st.Request()
+	req.SetMethodString("POST")
+	req.SetPathString(echov1.EchoService_Echo_FullMethodName)
+	req.Header.AddString("content-type", "application/grpc")
+	req.Header.AddString("grpc-encoding", "br")
+	st.CloseSend(nil)
+	r, _ := st.Response()
+	if code, _ := r.Header.Get("grpc-status"); string(code) != "12" {
+		t.Fatalf("unknown encoding: grpc-status %s", code)
+	}
+	if ae, _ := r.Header.Get("grpc-accept-encoding"); string(ae) != "gzip" {
+		t.Fatalf("grpc-accept-encoding %q", ae)
+	}
+	st.Close()
+}
+
+func TestJSONCodec(t *testing.T) {
+	transports(t, envOpts{}, func(t *testing.T, e *env) {
+		resp, err := e.client.Echo(context.Background(), &echov1.EchoRequest{Message: "json"}, rpc.CallContentSubtype("json"))
+		if err != nil || resp.Message != "json" {
+			t.Fatalf("%v, %v", resp, err)
+		}
+	})
+}
+
+func TestReconnectAfterGoAway(t *testing.T) {
+	e := newMemEnv(t, envOpts{})
+	ctx := context.Background()
+	if _, err := e.client.Echo(ctx, &echov1.EchoRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	// A call in flight when GOAWAY comes finishes on the old connection;
+	// the next call dials a new one.
+	impl := e.impl
+	impl.started = make(chan string, 1)
+	impl.ended = make(chan error, 1)
+	sctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.client.Echo(sctx, &echov1.EchoRequest{Message: "sleep"})
+		errc <- err
+	}()
+	<-impl.started
+	impl.started = nil
+	e.memConns()[0].GoAway()
+	if _, err := e.client.Echo(ctx, &echov1.EchoRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.memConns()); n != 2 {
+		t.Fatalf("%d connections, want 2", n)
+	}
+	if e.memConns()[0].Active() != 1 {
+		t.Fatal("the old connection lost its call")
+	}
+	cancel()
+	wantCode(t, <-errc, codes.Canceled)
+	<-impl.ended
+	// A connection that fails is replaced too.
+	e.memConns()[1].Close()
+	if _, err := e.client.Echo(ctx, &echov1.EchoRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.memConns()); n != 3 {
+		t.Fatalf("%d connections, want 3", n)
+	}
+}
+
+// refusingConn refuses its first stream as unprocessed, as a server does
+// with REFUSED_STREAM or a GOAWAY below the stream's ID.
+type refusingConn struct {
+	*transporttest.Conn
+	refused bool
+}
+
+func (c *refusingConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	if !c.refused {
+		c.refused = true
+		return nil, &transport.StreamError{Code: transport.RefusedStream, Remote: true, Unprocessed: true}
+	}
+	return c.Conn.NewStream(ctx)
+}
+
+func TestTransparentRetry(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	var conns []*transporttest.Conn
+	cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+		c := transporttest.NewConn(srv)
+		conns = append(conns, c)
+		return &refusingConn{Conn: c}, nil
+	}))
+	defer cc.Close()
+	if _, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{}); err != nil {
+		t.Fatalf("unprocessed stream not retried: %v", err)
+	}
+	if _, err := echov1.NewEchoServiceClient(cc).BidiStream(context.Background()); err != nil {
+		t.Fatalf("unprocessed stream not retried: %v", err)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+func TestDialFailureBackoff(t *testing.T) {
+	checkGoroutines(t)
+	fail := true
+	var mu sync.Mutex
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	var conns []*transporttest.Conn
+	cc, _ := rpc.Dial("x", rpc.WithConnectBackoff(20*time.Millisecond, 40*time.Millisecond),
+		rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if fail {
+				return nil, errors.New("connection refused")
+			}
+			c := transporttest.NewConn(srv)
+			conns = append(conns, c)
+			return c, nil
+		}))
+	defer func() {
+		cc.Close()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	client := echov1.NewEchoServiceClient(cc)
+	_, err := client.Echo(context.Background(), &echov1.EchoRequest{})
+	if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "connection refused") {
+		t.Fatalf("message %q", st.Message())
+	}
+	mu.Lock()
+	fail = false
+	mu.Unlock()
+	// WaitForReady waits out the backoff and then connects.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := client.Echo(ctx, &echov1.EchoRequest{}, rpc.WaitForReady(true)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosedClientConn(t *testing.T) {
+	e := newMemEnv(t, envOpts{})
+	e.cc.Close()
+	_, err := e.client.Echo(context.Background(), &echov1.EchoRequest{})
+	wantCode(t, err, codes.Canceled)
+}
+
+func TestGracefulStopWaitsForCalls(t *testing.T) {
+	impl := &testEcho{started: make(chan string, 1), ended: make(chan error, 1)}
+	e := newMemEnv(t, envOpts{impl: impl})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.client.Echo(ctx, &echov1.EchoRequest{Message: "sleep"})
+	<-impl.started
+	stopped := make(chan struct{})
+	go func() {
+		e.srv.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		t.Fatal("GracefulStop returned with a call in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	<-impl.ended
+	<-stopped
+}
+
+func TestRegisterServiceChecksType(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "does not satisfy") {
+			t.Fatalf("recover() = %v", r)
+		}
+	}()
+	rpc.NewServer().RegisterService(&echov1.EchoService_ServiceDesc, struct{}{})
+}

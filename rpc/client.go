@@ -234,7 +234,6 @@ func captureMD(ci *callInfo, head, trailers *transport.Header, trailersOnly bool
 	}
 }
 
-
 // NewStream begins a streaming call; generated clients call it.
 func (cc *ClientConn) NewStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
 	if cc.streamInt != nil {

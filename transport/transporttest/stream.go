@@ -9,9 +9,9 @@ import (
 )
 
 var (
-	errEOF            = io.EOF
-	errWriteAfterEnd  = errors.New("transporttest: write after CloseSend")
-	errFinishedTwice  = errors.New("transporttest: write after Finish")
+	errEOF           = io.EOF
+	errWriteAfterEnd = errors.New("transporttest: write after CloseSend")
+	errFinishedTwice = errors.New("transporttest: write after Finish")
 )
 
 // clientStream is the client's end of a stream.

@@ -1,0 +1,251 @@
+package h2_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
+)
+
+// waitHandler blocks until the stream ends, like a slow RPC.
+func waitHandler(st transport.ServerStream) {
+	if string(st.Request().Path()) == "/wait" {
+		<-st.Context().Done()
+		return
+	}
+	echo(st)
+}
+
+// After each attack, a well-behaved client on another connection is still
+// served: the attacker loses only its own connection.
+func stillServes(t *testing.T, addr string) {
+	t.Helper()
+	cc := dial(t, addr)
+	if _, body, _, err := call(t, cc, "POST", "/echo", []byte("fine"), nil); err != nil || body != "fine" {
+		t.Fatalf("well-behaved client: %q %v", body, err)
+	}
+	cc.Close()
+}
+
+// Rapid Reset (CVE-2023-44487): opening and resetting streams in a loop
+// ends the connection with ENHANCE_YOUR_CALM.
+func TestRapidResetFlood(t *testing.T) {
+	checkGoroutines(t)
+	ts := startServer(t, waitHandler, false, h2.WithResetLimit(100, time.Minute))
+	p := dialRaw(t, ts.addr)
+	// Encoded here: the HPACK encoder belongs to this goroutine.
+	var flood [][]byte
+	for id := uint32(1); id < 2000; id += 2 {
+		p.request(id, false, "/wait")
+		p.out = frames.AppendRSTStream(p.out, id, frames.ErrCodeCancel)
+		flood = append(flood, p.out)
+		p.out = nil
+	}
+	go func() {
+		for _, b := range flood {
+			if _, err := p.c.Write(b); err != nil {
+				return
+			}
+		}
+	}()
+	if code := p.goAway(); code != frames.ErrCodeEnhanceYourCalm {
+		t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+	}
+	stillServes(t, ts.addr)
+}
+
+// CONTINUATION flood: a header block that never ends.
+func TestContinuationFlood(t *testing.T) {
+	checkGoroutines(t)
+	ts := startServer(t, waitHandler, false)
+	p := dialRaw(t, ts.addr)
+	// Acknowledge the server's SETTINGS first: nothing may interrupt the
+	// header block once it starts (RFC 9113 §6.10).
+	p.until(func(f *frames.Frame) bool { return f.Type == frames.FrameSettings && !f.IsAck() })
+	blk := p.block(":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/")
+	p.out = frames.AppendFrameHeader(p.out, frames.Header{Length: uint32(len(blk)), Type: frames.FrameHeaders, StreamID: 1})
+	p.out = append(p.out, blk...)
+	p.flush()
+	go func() {
+		var b []byte
+		for i := 0; i < 10000; i++ {
+			b = frames.AppendContinuation(b[:0], 1, false, []byte("x-a: b"))
+			if _, err := p.c.Write(b); err != nil {
+				return
+			}
+		}
+	}()
+	if code := p.goAway(); code != frames.ErrCodeEnhanceYourCalm {
+		t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+	}
+	stillServes(t, ts.addr)
+}
+
+// PING, SETTINGS and empty DATA floods.
+func TestControlFloods(t *testing.T) {
+	checkGoroutines(t)
+	ts := startServer(t, waitHandler, false)
+	for _, tc := range []struct {
+		name  string
+		frame func(b []byte) []byte
+	}{
+		{"ping", func(b []byte) []byte { return frames.AppendPing(b, false, [8]byte{1}) }},
+		{"settings", func(b []byte) []byte { return frames.AppendSettings(b) }},
+		{"empty data", func(b []byte) []byte { return frames.AppendData(b, 1, false, nil) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := dialRaw(t, ts.addr)
+			p.request(1, false, "/wait")
+			p.flush()
+			go func() {
+				var b []byte
+				for i := 0; i < 200; i++ {
+					b = b[:0]
+					for j := 0; j < 100; j++ {
+						b = tc.frame(b)
+					}
+					if _, err := p.c.Write(b); err != nil {
+						return
+					}
+				}
+			}()
+			if code := p.goAway(); code != frames.ErrCodeEnhanceYourCalm {
+				t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+			}
+		})
+	}
+	stillServes(t, ts.addr)
+}
+
+// Graceful shutdown: streams in flight complete, the client sees the
+// connection go away (Done) and new streams fail as unprocessed, and
+// Shutdown returns once the streams are done.
+func TestGracefulShutdown(t *testing.T) {
+	checkGoroutines(t)
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	ts := startServer(t, func(st transport.ServerStream) {
+		started <- struct{}{}
+		<-release
+		echo(st)
+	}, false)
+	cc := dial(t, ts.addr)
+	const n = 5
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, body, _, err := call(t, cc, "POST", "/slow", []byte("done"), nil); err != nil || body != "done" {
+				t.Errorf("in-flight stream: %q %v", body, err)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		<-started
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- ts.h2.Shutdown(context.Background()) }()
+	<-cc.Done()
+	if _, _, _, err := call(t, cc, "POST", "/late", nil, nil); !transport.IsUnprocessed(err) {
+		t.Fatalf("stream after GOAWAY: %v, want unprocessed", err)
+	}
+	close(release)
+	wg.Wait()
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
+// A stream whose reader does not read stalls on flow control without
+// holding up the other streams of the connection.
+func TestSlowReaderDoesNotBlockOthers(t *testing.T) {
+	checkGoroutines(t)
+	big := strings.Repeat("z", 4<<20)
+	ts := startServer(t, func(st transport.ServerStream) {
+		if string(st.Request().Path()) == "/big" {
+			st.Write([]byte(big))
+			st.Finish(nil)
+			return
+		}
+		echo(st)
+	}, false)
+	cc := dial(t, ts.addr)
+	cs, err := cc.NewStream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cs.Request()
+	r.SetMethodString("GET")
+	r.SetSchemeString("http")
+	r.SetAuthorityString("a")
+	r.SetPathString("/big")
+	cs.CloseSend(nil)
+	if _, err := cs.Response(); err != nil {
+		t.Fatal(err)
+	}
+	// /big is now stalled on its stream window; others go through.
+	for i := 0; i < 20; i++ {
+		if _, body, _, err := call(t, cc, "POST", "/small", []byte("s"), nil); err != nil || body != "s" {
+			t.Fatalf("small call %d: %q %v", i, body, err)
+		}
+	}
+	got, err := io.ReadAll(cs)
+	if err != nil || len(got) != len(big) {
+		t.Fatalf("big: %d bytes, %v", len(got), err)
+	}
+	cs.Close()
+}
+
+// SETTINGS_INITIAL_WINDOW_SIZE changes apply to open streams (RFC 9113
+// §6.9.2): a stream opened with a zero window sends nothing until the
+// peer raises the setting, then exactly what the new window allows.
+func TestInitialWindowChangeMidStream(t *testing.T) {
+	checkGoroutines(t)
+	body := strings.Repeat("w", 100)
+	ts := startServer(t, func(st transport.ServerStream) {
+		st.Write([]byte(body))
+		st.Finish(nil)
+	}, false)
+	p := dialRaw(t, ts.addr, frames.Setting{ID: frames.SettingInitialWindowSize, Val: 0})
+	p.request(1, true, "/w")
+	p.flush()
+	p.until(func(f *frames.Frame) bool {
+		if f.Type == frames.FrameData {
+			t.Fatalf("DATA with a zero window")
+		}
+		return f.Type == frames.FrameHeaders
+	})
+	p.out = frames.AppendSettings(p.out, frames.Setting{ID: frames.SettingInitialWindowSize, Val: 30})
+	p.flush()
+	got := 0
+	p.until(func(f *frames.Frame) bool {
+		if f.Type == frames.FrameData {
+			got += len(f.Data)
+			if got > 30 || f.StreamEnded() {
+				t.Fatalf("%d bytes sent into a window of 30", got)
+			}
+		}
+		return got == 30
+	})
+	p.out = frames.AppendWindowUpdate(p.out, 1, 70)
+	p.flush()
+	p.until(func(f *frames.Frame) bool {
+		if f.Type == frames.FrameData {
+			got += len(f.Data)
+		}
+		return f.StreamEnded()
+	})
+	if got != 100 {
+		t.Fatalf("got %d bytes, want 100", got)
+	}
+}
+
+var _ = errors.New

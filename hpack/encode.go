@@ -2,7 +2,6 @@ package hpack
 
 import (
 	"bytes"
-	"hash/maphash"
 	"math"
 )
 
@@ -56,7 +55,6 @@ type Encoder struct {
 	pairHead   []uint64
 	nameHead   []uint64
 	bucketMask uint64
-	seed       maphash.Seed
 }
 
 type encLink struct {
@@ -70,7 +68,7 @@ type encLink struct {
 // 9113 §6.5.2. A smaller value is safe without telling the peer (it only
 // keeps entries the encoder no longer refers to), a larger one is not.
 func NewEncoder(maxTableSize uint32) *Encoder {
-	e := &Encoder{limit: maxTableSize, minSize: math.MaxUint32, seed: maphash.MakeSeed()}
+	e := &Encoder{limit: maxTableSize, minSize: math.MaxUint32}
 	e.resize(maxTableSize)
 	return e
 }
@@ -126,27 +124,6 @@ func (e *Encoder) link(seq uint64) {
 	e.pairHead[pb], e.nameHead[nb] = seq+1, seq+1
 }
 
-func pairHash(nameHash uint64, value []byte, seed maphash.Seed) uint64 {
-	h := maphash.Bytes(seed, value)
-	return (nameHash*0x9e3779b97f4a7c15 ^ h) * 0xbf58476d1ce4e5b9
-}
-
-// findPair returns the newest dynamic entry equal to (name, value).
-func (e *Encoder) findPair(name, value []byte, ph uint64) (uint64, bool) {
-	for s := e.pairHead[ph&e.bucketMask]; s > e.t.first; {
-		seq := s - 1
-		l := &e.links[seq&e.t.mask]
-		if l.pairHash == ph {
-			n, v := e.t.entry(seq)
-			if bytes.Equal(n, name) && bytes.Equal(v, value) {
-				return seq, true
-			}
-		}
-		s = l.pairNext
-	}
-	return 0, false
-}
-
 // findName returns the newest dynamic entry named name.
 func (e *Encoder) findName(name []byte, nh uint64) (uint64, bool) {
 	for s := e.nameHead[nh&e.bucketMask]; s > e.t.first; {
@@ -195,31 +172,51 @@ func (e *Encoder) AppendField(dst []byte, f Field) []byte {
 
 func (e *Encoder) appendField(dst []byte, f Field, rep repMode, huff huffMode) []byte {
 	if e.pending {
-		if e.minSize < e.t.maxSize {
-			dst = appendInt(dst, 0x20, 5, uint64(e.minSize))
-		}
-		dst = appendInt(dst, 0x20, 5, uint64(e.t.maxSize))
-		e.pending = false
-		e.minSize = math.MaxUint32
+		dst = e.appendSizeUpdates(dst)
 	}
-	sensitive := f.Sensitive || rep == repNever || neverIndexed(f.Name, f.Value)
-	lo, hi := staticNameRun(f.Name)
-	if !sensitive {
-		for i := lo; i != 0 && i <= hi; i++ {
-			if string(f.Value) == staticTable[i].value {
-				return appendInt(dst, 0x80, 7, uint64(i))
+	nh := hashBytes(f.Name)
+	ph := hashPair(nh, f.Value)
+	if !f.Sensitive && rep != repNever {
+		// RFC 7541 §6.1: a field in either table is one index. A
+		// field marked Sensitive is sent as a literal even then, so the
+		// never-indexed flag travels with it (§7.1.3). Only empty values,
+		// pseudo-headers and accept-encoding can match a static entry.
+		if len(f.Value) == 0 || len(f.Name) > 0 && f.Name[0] == ':' || len(f.Name) == len("accept-encoding") {
+			if i := staticPair(f.Name, f.Value, ph); i != 0 {
+				return append(dst, 0x80|byte(i))
 			}
 		}
-	}
-	nh := maphash.Bytes(e.seed, f.Name)
-	var ph uint64
-	if !sensitive && e.t.len() > 0 {
-		ph = pairHash(nh, f.Value, e.seed)
-		if seq, ok := e.findPair(f.Name, f.Value, ph); ok {
-			return appendInt(dst, 0x80, 7, e.dynIndex(seq))
+		// The dynamic table's chain for ph, newest first (see Encoder).
+		for s := e.pairHead[ph&e.bucketMask]; s > e.t.first; {
+			seq := s - 1
+			l := &e.links[seq&e.t.mask]
+			if l.pairHash == ph {
+				n, v := e.t.entry(seq)
+				if string(n) == string(f.Name) && string(v) == string(f.Value) {
+					return appendInt(dst, 0x80, 7, e.dynIndex(seq))
+				}
+			}
+			s = l.pairNext
 		}
 	}
-	nameIdx := uint64(lo)
+	return e.appendLiteral(dst, f, nh, ph, rep, huff)
+}
+
+func (e *Encoder) appendSizeUpdates(dst []byte) []byte {
+	if e.minSize < e.t.maxSize {
+		dst = appendInt(dst, 0x20, 5, uint64(e.minSize))
+	}
+	dst = appendInt(dst, 0x20, 5, uint64(e.t.maxSize))
+	e.pending = false
+	e.minSize = math.MaxUint32
+	return dst
+}
+
+// appendLiteral appends f as a literal (RFC 7541 §6.2), choosing the
+// representation by the indexing policy unless rep forces one, and adds it
+// to the dynamic table when indexed.
+func (e *Encoder) appendLiteral(dst []byte, f Field, nh, ph uint64, rep repMode, huff huffMode) []byte {
+	nameIdx, _ := staticName(f.Name, nh)
 	if nameIdx == 0 && e.t.len() > 0 {
 		if seq, ok := e.findName(f.Name, nh); ok {
 			nameIdx = e.dynIndex(seq)
@@ -229,7 +226,7 @@ func (e *Encoder) appendField(dst []byte, f Field, rep repMode, huff huffMode) [
 		rep = repIncremental
 		size := uint64(len(f.Name)) + uint64(len(f.Value)) + entryOverhead
 		switch {
-		case sensitive:
+		case f.Sensitive || neverIndexed(f.Name, f.Value):
 			rep = repNever
 		case size > uint64(e.t.maxSize)*3/4:
 			rep = repWithout
@@ -249,16 +246,11 @@ func (e *Encoder) appendField(dst []byte, f Field, rep repMode, huff huffMode) [
 		dst = appendString(dst, f.Name, huff)
 	}
 	dst = appendString(dst, f.Value, huff)
-	if rep == repIncremental {
-		if e.t.len() == 0 {
-			ph = pairHash(nh, f.Value, e.seed)
-		}
-		if e.t.add(f.Name, f.Value, noSeq) {
-			seq := e.t.next - 1
-			l := &e.links[seq&e.t.mask]
-			l.pairHash, l.nameHash = ph, nh
-			e.link(seq)
-		}
+	if rep == repIncremental && e.t.add(f.Name, f.Value, noSeq) {
+		seq := e.t.next - 1
+		l := &e.links[seq&e.t.mask]
+		l.pairHash, l.nameHash = ph, nh
+		e.link(seq)
 	}
 	return dst
 }

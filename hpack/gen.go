@@ -11,10 +11,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"go/format"
 	"log"
+	"math/bits"
 	"os"
 	"regexp"
 	"sort"
@@ -27,6 +29,10 @@ import (
 // the characters common in header values; two 5..7-bit codes fit in one
 // lookup. Codes longer than 12 bits are decoded by a canonical-code search.
 const huffmanLookupBits = 12
+
+// staticIndexSize is the slot count of the generated static lookup tables:
+// four times the 61 entries keeps probe sequences short.
+const staticIndexSize = 256
 
 func main() {
 	out := flag.String("o", "tables.go", "output file")
@@ -189,17 +195,17 @@ func generate() ([]byte, error) {
 	}
 	p("}\n\n")
 
-	// Encoder lookup: a switch on the name (compiled to a length-then-
-	// bytes binary search, no allocation) gives the run of static entries
-	// with that name; the caller compares values within the run.
+	// Encoder lookup: two open-addressing tables over hashBytes/hashPair
+	// (copied below from hash.go), one from (name, value) to the static
+	// index, one from a name to the run of static entries with that name.
+	// Linear probing; 0 marks an empty slot.
 	type run struct{ lo, hi int }
 	runs := map[string]*run{}
 	var names []string
 	for i, e := range static {
 		r, ok := runs[e.name]
 		if !ok {
-			r = &run{i + 1, i + 1}
-			runs[e.name] = r
+			runs[e.name] = &run{i + 1, i + 1}
 			names = append(names, e.name)
 			continue
 		}
@@ -208,13 +214,41 @@ func generate() ([]byte, error) {
 		}
 		r.hi = i + 1
 	}
-	p("// staticNameRun returns the first and last static table index of the\n")
-	p("// entries named name, or 0, 0 if the static table does not have it.\n")
-	p("func staticNameRun(name []byte) (lo, hi uint32) {\n\tswitch string(name) {\n")
-	for _, n := range names {
-		p("\tcase %q:\n\t\treturn %d, %d\n", n, runs[n].lo, runs[n].hi)
+	var pairSlots [staticIndexSize]uint8
+	for i, e := range static {
+		h := hashPair(hashBytes([]byte(e.name)), []byte(e.value))
+		for j := h; ; j++ {
+			if pairSlots[j%staticIndexSize] == 0 {
+				pairSlots[j%staticIndexSize] = uint8(i + 1)
+				break
+			}
+		}
 	}
-	p("\t}\n\treturn 0, 0\n}\n\n")
+	var nameSlots [staticIndexSize]uint8
+	for _, n := range names {
+		h := hashBytes([]byte(n))
+		for j := h; ; j++ {
+			if nameSlots[j%staticIndexSize] == 0 {
+				nameSlots[j%staticIndexSize] = uint8(runs[n].lo)
+				break
+			}
+		}
+	}
+	p("// staticIndexSize is the size of the static table lookup indexes.\n")
+	p("const staticIndexSize = %d\n\n", staticIndexSize)
+	p("// staticPairIndex maps hashPair(hashBytes(name), value) to the static\n")
+	p("// entry with that name and value: probe from hash%%staticIndexSize\n")
+	p("// until a match or a 0.\n")
+	p("var staticPairIndex = [staticIndexSize]uint8{%s}\n\n", joinInts(pairSlots[:]))
+	p("// staticNameIndex maps hashBytes(name) to the first static entry with\n")
+	p("// that name, probed the same way.\n")
+	p("var staticNameIndex = [staticIndexSize]uint8{%s}\n\n", joinInts(nameSlots[:]))
+	lastOf := make([]int, len(static)+1)
+	for _, n := range names {
+		lastOf[runs[n].lo] = runs[n].hi
+	}
+	p("// staticNameLast gives, for the first entry of a name, its last entry.\n")
+	p("var staticNameLast = [%d]uint8{%s}\n\n", len(lastOf), joinInts(lastOf))
 
 	p("// huffmanCodes and huffmanCodeLens are RFC 7541 Appendix B, indexed by\n")
 	p("// symbol; symbol 256 is EOS.\n")
@@ -277,12 +311,37 @@ func generate() ([]byte, error) {
 	return format.Source(b.Bytes())
 }
 
-func joinInts[T uint16 | uint32](v []T) string {
+func joinInts[T uint8 | uint16 | uint32 | int](v []T) string {
 	s := make([]string, len(v))
 	for i, x := range v {
 		s[i] = strconv.FormatUint(uint64(x), 10)
 	}
 	return strings.Join(s, ", ")
+}
+
+// hashBytes and hashPair are copies of hash.go's (this file is a separate
+// program); TestStaticIndex fails if they drift apart.
+func hashBytes(b []byte) uint64 {
+	n := len(b)
+	h := uint64(n) * 0x9e3779b97f4a7c15
+	switch {
+	case n >= 16:
+		h ^= binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 23) ^
+			bits.RotateLeft64(binary.LittleEndian.Uint64(b[n/2-4:]), 47)
+	case n >= 8:
+		h ^= binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 23)
+	case n >= 4:
+		h ^= uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n > 0:
+		h ^= uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
+	}
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ h>>29
+}
+
+func hashPair(nameHash uint64, value []byte) uint64 {
+	h := (nameHash ^ bits.RotateLeft64(hashBytes(value), 32)) * 0x94d049bb133111eb
+	return h ^ h>>31
 }
 
 // rfcStaticTable is RFC 7541 Appendix A, "Static Table Definition".

@@ -36,9 +36,10 @@ func TestGeneratedTablesUpToDate(t *testing.T) {
 	}
 }
 
-// TestStaticTableMatchesXNet checks the generated static table against
-// x/net's decoding of each static index.
-func TestStaticTableMatchesXNet(t *testing.T) {
+// TestStaticIndex checks the generated static table against x/net's
+// decoding of each static index, and the generated lookup indexes (built by
+// gen.go's copy of the hash functions) against hash.go's.
+func TestStaticIndex(t *testing.T) {
 	d := NewDecoder(4096)
 	for i := 1; i <= staticTableLen; i++ {
 		var got Field
@@ -49,12 +50,21 @@ func TestStaticTableMatchesXNet(t *testing.T) {
 		if string(got.Name) != x[0] || string(got.Value) != x[1] {
 			t.Errorf("static %d: %q: %q, x/net %q", i, got.Name, got.Value, x)
 		}
-		lo, hi := staticNameRun(got.Name)
-		if lo == 0 || uint32(i) < lo || uint32(i) > hi {
+		nh := hashBytes(got.Name)
+		if lo, hi := staticName(got.Name, nh); lo == 0 || uint64(i) < lo || uint64(i) > hi {
 			t.Errorf("static %d: name run %d..%d", i, lo, hi)
 		}
+		if j := staticPair(got.Name, got.Value, hashPair(nh, got.Value)); j != uint64(i) {
+			t.Errorf("static %d: pair lookup gives %d", i, j)
+		}
 	}
-	if lo, _ := staticNameRun([]byte("x-not-there")); lo != 0 {
+	for _, f := range [][2]string{{"x-not-there", ""}, {":method", "PUT"}, {"", ""}, {":path", "/index.htm"}} {
+		n, v := []byte(f[0]), []byte(f[1])
+		if i := staticPair(n, v, hashPair(hashBytes(n), v)); i != 0 {
+			t.Errorf("%q found at %d", f, i)
+		}
+	}
+	if lo, _ := staticName([]byte("x-not-there"), hashBytes([]byte("x-not-there"))); lo != 0 {
 		t.Error("unknown name found")
 	}
 }

@@ -20,12 +20,33 @@ func HuffmanEncodedLen(s []byte) int {
 // to dst. The last byte is padded with the most significant bits of EOS
 // (all ones).
 func AppendHuffman(dst, s []byte) []byte {
-	// acc holds up to 31 pending bits plus one code of at most 30 bits, so
+	// Header text encodes to less than its length, so room for len(s)
+	// usually suffices; the loop checks and falls back to append.
+	if cap(dst)-len(dst) < len(s)+4 {
+		dst = slices.Grow(dst, len(s)+4)
+	}
+	buf := dst[:cap(dst)]
+	w := len(dst)
+	// acc holds n < 32 pending bits plus one code of at most 30 bits, so
 	// it never overflows 64 bits; whole 32-bit words are flushed.
 	var acc uint64
 	var n uint
-	for _, c := range s {
-		l := uint(huffmanCodeLens[c])
+	i := 0
+	for ; i < len(s) && w+4 <= len(buf); i++ {
+		c := s[i]
+		l := uint(huffmanCodeLens[c]) & 63
+		acc = acc<<l | uint64(huffmanCodes[c])
+		n += l
+		if n >= 32 {
+			n -= 32
+			binary.BigEndian.PutUint32(buf[w:], uint32(acc>>n))
+			w += 4
+		}
+	}
+	dst = buf[:w]
+	for ; i < len(s); i++ {
+		c := s[i]
+		l := uint(huffmanCodeLens[c]) & 63
 		acc = acc<<l | uint64(huffmanCodes[c])
 		n += l
 		if n >= 32 {

@@ -174,3 +174,31 @@ func (t *dynTable) add(name, value []byte, nameSeq uint64) bool {
 
 // noSeq marks a name that is not a view into the dynamic table.
 const noSeq = ^uint64(0)
+
+// staticPair returns the static table index of (name, value), or 0; ph is
+// hashPair(hashBytes(name), value).
+func staticPair(name, value []byte, ph uint64) uint64 {
+	for j := ph; ; j++ {
+		i := staticPairIndex[j%staticIndexSize]
+		if i == 0 {
+			return 0
+		}
+		if e := &staticTable[i]; string(name) == e.name && string(value) == e.value {
+			return uint64(i)
+		}
+	}
+}
+
+// staticName returns the first and last static table index of the entries
+// named name, or 0, 0; nh is hashBytes(name).
+func staticName(name []byte, nh uint64) (lo, hi uint64) {
+	for j := nh; ; j++ {
+		i := staticNameIndex[j%staticIndexSize]
+		if i == 0 {
+			return 0, 0
+		}
+		if string(name) == staticTable[i].name {
+			return uint64(i), uint64(staticNameLast[i])
+		}
+	}
+}

@@ -68,117 +68,20 @@ var staticTable = [62]staticEntry{
 	{"www-authenticate", ""},
 }
 
-// staticNameRun returns the first and last static table index of the
-// entries named name, or 0, 0 if the static table does not have it.
-func staticNameRun(name []byte) (lo, hi uint32) {
-	switch string(name) {
-	case ":authority":
-		return 1, 1
-	case ":method":
-		return 2, 3
-	case ":path":
-		return 4, 5
-	case ":scheme":
-		return 6, 7
-	case ":status":
-		return 8, 14
-	case "accept-charset":
-		return 15, 15
-	case "accept-encoding":
-		return 16, 16
-	case "accept-language":
-		return 17, 17
-	case "accept-ranges":
-		return 18, 18
-	case "accept":
-		return 19, 19
-	case "access-control-allow-origin":
-		return 20, 20
-	case "age":
-		return 21, 21
-	case "allow":
-		return 22, 22
-	case "authorization":
-		return 23, 23
-	case "cache-control":
-		return 24, 24
-	case "content-disposition":
-		return 25, 25
-	case "content-encoding":
-		return 26, 26
-	case "content-language":
-		return 27, 27
-	case "content-length":
-		return 28, 28
-	case "content-location":
-		return 29, 29
-	case "content-range":
-		return 30, 30
-	case "content-type":
-		return 31, 31
-	case "cookie":
-		return 32, 32
-	case "date":
-		return 33, 33
-	case "etag":
-		return 34, 34
-	case "expect":
-		return 35, 35
-	case "expires":
-		return 36, 36
-	case "from":
-		return 37, 37
-	case "host":
-		return 38, 38
-	case "if-match":
-		return 39, 39
-	case "if-modified-since":
-		return 40, 40
-	case "if-none-match":
-		return 41, 41
-	case "if-range":
-		return 42, 42
-	case "if-unmodified-since":
-		return 43, 43
-	case "last-modified":
-		return 44, 44
-	case "link":
-		return 45, 45
-	case "location":
-		return 46, 46
-	case "max-forwards":
-		return 47, 47
-	case "proxy-authenticate":
-		return 48, 48
-	case "proxy-authorization":
-		return 49, 49
-	case "range":
-		return 50, 50
-	case "referer":
-		return 51, 51
-	case "refresh":
-		return 52, 52
-	case "retry-after":
-		return 53, 53
-	case "server":
-		return 54, 54
-	case "set-cookie":
-		return 55, 55
-	case "strict-transport-security":
-		return 56, 56
-	case "transfer-encoding":
-		return 57, 57
-	case "user-agent":
-		return 58, 58
-	case "vary":
-		return 59, 59
-	case "via":
-		return 60, 60
-	case "www-authenticate":
-		return 61, 61
-	}
-	return 0, 0
-}
+// staticIndexSize is the size of the static table lookup indexes.
+const staticIndexSize = 256
+
+// staticPairIndex maps hashPair(hashBytes(name), value) to the static
+// entry with that name and value: probe from hash%staticIndexSize
+// until a match or a 0.
+var staticPairIndex = [staticIndexSize]uint8{0, 0, 0, 20, 0, 0, 52, 0, 0, 0, 0, 0, 0, 0, 10, 54, 0, 0, 0, 18, 0, 0, 0, 0, 2, 36, 0, 0, 0, 0, 15, 0, 0, 0, 0, 9, 0, 0, 13, 48, 0, 5, 17, 0, 12, 0, 0, 0, 0, 0, 0, 37, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 1, 0, 3, 0, 0, 0, 26, 0, 57, 0, 39, 0, 0, 0, 0, 0, 0, 11, 0, 19, 0, 55, 0, 22, 0, 0, 0, 0, 29, 51, 33, 0, 0, 0, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 0, 0, 49, 0, 0, 0, 0, 45, 0, 0, 0, 28, 6, 56, 0, 0, 0, 41, 0, 0, 60, 0, 43, 58, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 0, 0, 0, 59, 0, 44, 0, 0, 0, 0, 0, 47, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 35, 0, 46, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 31, 4, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 53, 0, 0, 16, 38, 8, 0, 0, 42, 0, 0, 61, 0, 0, 24}
+
+// staticNameIndex maps hashBytes(name) to the first static entry with
+// that name, probed the same way.
+var staticNameIndex = [staticIndexSize]uint8{0, 0, 0, 0, 0, 19, 0, 0, 0, 0, 0, 31, 44, 0, 0, 0, 0, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 57, 1, 52, 0, 0, 36, 0, 0, 21, 0, 0, 49, 0, 0, 0, 0, 0, 24, 30, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0, 0, 43, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 48, 0, 0, 28, 0, 0, 0, 0, 0, 0, 17, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 54, 0, 0, 32, 0, 0, 37, 0, 26, 50, 0, 0, 0, 0, 0, 0, 18, 46, 0, 0, 56, 20, 0, 35, 0, 0, 0, 58, 0, 0, 0, 0, 0, 0, 0, 45, 0, 0, 0, 0, 59, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 34, 0, 15, 27, 0, 0, 25, 29, 0, 0, 0, 0, 0, 61, 0, 38, 0, 0, 0, 0, 0, 0, 0, 0, 6, 42, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 39, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 47, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 51, 0, 0, 0, 22, 0, 0, 0, 0, 0, 0}
+
+// staticNameLast gives, for the first entry of a name, its last entry.
+var staticNameLast = [62]uint8{0, 1, 3, 0, 5, 0, 7, 0, 14, 0, 0, 0, 0, 0, 0, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}
 
 // huffmanCodes and huffmanCodeLens are RFC 7541 Appendix B, indexed by
 // symbol; symbol 256 is EOS.

@@ -144,8 +144,14 @@ type conn struct {
 	bdp               bdpEstimator
 
 	unackedSettings int
-	pingFlood       rateLimit
-	resets          rateLimit
+	// pingFlood counts PING and SETTINGS frames from the peer; sending a
+	// head resets it, so only a peer that makes us work for nothing
+	// reaches the limit (grpc-go's "ping strikes" likewise reset when
+	// data goes out). A peer that floods without reading hits the queued
+	// control frame cap instead.
+	pingFlood  rateLimit
+	emptyFlood rateLimit
+	resets     rateLimit
 
 	// Lifecycle.
 	closing     bool
@@ -215,6 +221,7 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 	c.dec.SetMaxHeaderListSize(cfg.maxHeaderListSize)
 	now := time.Now()
 	c.pingFlood = rateLimit{start: now, limit: cfg.maxControlFrames, interval: time.Second}
+	c.emptyFlood = rateLimit{start: now, limit: cfg.maxControlFrames, interval: time.Second}
 	c.resets = rateLimit{start: now, limit: cfg.maxResets, interval: cfg.resetInterval}
 	if tc, ok := nc.(interface{ ConnectionState() tls.ConnectionState }); ok {
 		st := tc.ConnectionState()

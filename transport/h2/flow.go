@@ -17,6 +17,12 @@ var (
 // lets through, so the windows double the sample. Windows only grow, up to
 // bdpLimit. It runs on the reader goroutine, under the connection mutex.
 type bdpEstimator struct {
+	// since counts bytes received since the last sample ended. A sample
+	// starts only once a window's worth has arrived: small messages then
+	// cost no PINGs at all (grpc-go pings once per round trip whenever
+	// data flows), while a bulk transfer, which is what the windows
+	// limit, is still measured every window.
+	since   uint32
 	sentAt  time.Time
 	bdp     uint32
 	sample  uint32
@@ -27,12 +33,17 @@ type bdpEstimator struct {
 }
 
 // add counts n received bytes and reports whether a measuring PING should
-// be sent now.
-func (b *bdpEstimator) add(n uint32) bool {
+// be sent now; window is the current stream window.
+func (b *bdpEstimator) add(n uint32, window int64) bool {
 	if b.bdp >= bdpLimit {
 		return false
 	}
 	if !b.pinging {
+		b.since += n
+		if int64(b.since) < window {
+			return false
+		}
+		b.since = 0
 		b.pinging = true
 		b.sample = n
 		b.sentAt = time.Now()

@@ -34,9 +34,10 @@ const (
 	// in DefaultResetInterval ends the connection with ENHANCE_YOUR_CALM.
 	DefaultMaxResets     = 1000
 	DefaultResetInterval = 10 * time.Second
-	// DefaultMaxControlFrames caps the PING, SETTINGS and empty DATA frames
-	// a peer may send per second (floods, CVE-2019-9512/9518), and also
-	// the control frames we queue for a peer that does not read
+	// DefaultMaxControlFrames caps the PING and SETTINGS frames a peer may
+	// send per second while getting no response heads, and its empty DATA
+	// frames per second (floods, CVE-2019-9512/9518); ten times it caps
+	// the control frames queued for a peer that does not read
 	// (CVE-2019-9512/9515).
 	DefaultMaxControlFrames = 1000
 )
@@ -181,8 +182,9 @@ func WithResetLimit(n int, interval time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxResets, c.resetInterval = n, interval })
 }
 
-// WithMaxControlFrames caps, per second, the PING, SETTINGS and empty DATA
-// frames a peer may send, and the control frames queued for a peer that is
+// WithMaxControlFrames caps the PING and SETTINGS frames a peer may send
+// per second while we send it no HEADERS, the empty DATA frames it may send
+// per second, and (times ten) the control frames queued for a peer that is
 // not reading. n <= 0 disables the caps.
 func WithMaxControlFrames(n int) Option {
 	return optionFunc(func(c *config) { c.maxControlFrames = n })

@@ -18,7 +18,8 @@ var (
 	errSettingsWindow   = &connError{frames.ErrCodeFlowControl, "INITIAL_WINDOW_SIZE pushes a stream window above 2^31-1 (RFC 9113 §6.9.2)"}
 	errServerPush       = &connError{frames.ErrCodeProtocol, "server sent SETTINGS_ENABLE_PUSH 1 (RFC 9113 §6.5.2)"}
 	errRapidReset       = &connError{frames.ErrCodeEnhanceYourCalm, "too many stream resets (CVE-2023-44487)"}
-	errControlFlood     = &connError{frames.ErrCodeEnhanceYourCalm, "too many PING, SETTINGS or empty DATA frames"}
+	errControlFlood     = &connError{frames.ErrCodeEnhanceYourCalm, "too many PING or SETTINGS frames while nothing is answered"}
+	errEmptyFlood       = &connError{frames.ErrCodeEnhanceYourCalm, "too many empty DATA frames"}
 	errTooManyHandlers  = &connError{frames.ErrCodeEnhanceYourCalm, "too many streams waiting for a handler"}
 	errStreamIDOrder    = &connError{frames.ErrCodeProtocol, "stream ID below one already used (RFC 9113 §5.1.1)"}
 	errHeadersClosed    = &connError{frames.ErrCodeStreamClosed, "HEADERS on a closed stream (RFC 9113 §5.1)"}
@@ -297,8 +298,8 @@ func (c *conn) onData(f *frames.Frame) error {
 		c.recvUnacked = 0
 		c.wakeWriterLocked()
 	}
-	if n == 0 && !f.StreamEnded() && !c.pingFlood.allow() {
-		return errControlFlood
+	if n == 0 && !f.StreamEnded() && !c.emptyFlood.allow() {
+		return errEmptyFlood
 	}
 	st := c.streams[id]
 	if st == nil {
@@ -353,7 +354,7 @@ func (c *conn) onData(f *frames.Frame) error {
 	if f.StreamEnded() {
 		st.recvEndedLocked()
 	}
-	if n > 0 && c.cfg.bdp && c.bdp.add(uint32(n)) {
+	if n > 0 && c.cfg.bdp && c.bdp.add(uint32(n), c.streamWindow) {
 		c.wbuf = frames.AppendPing(c.wbuf, false, bdpPingData)
 		c.wakeWriterLocked()
 	}

@@ -297,6 +297,7 @@ func (st *stream) sendHeadLocked(end bool) error {
 	}
 	c.wbuf = frames.AppendHeaders(c.wbuf, st.id, end, c.hbuf, c.peerMaxFrame)
 	st.headSent = true
+	c.pingFlood.n = 0
 	if end {
 		st.endQueued = true
 		st.sendEndedLocked()

@@ -1,0 +1,263 @@
+package h2_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+	"github.com/shockwave-rpc/shockwave/hpack"
+	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
+)
+
+// pipePeer is the far end of a net.Pipe, read by its own goroutine (a pipe
+// write blocks until the other side reads) into a channel of frame copies.
+type pipePeer struct {
+	c      net.Conn
+	frames chan frameCopy
+	enc    *hpack.Encoder
+}
+
+type frameCopy struct {
+	frames.Header
+	ErrCode      frames.ErrCode
+	LastStreamID uint32
+	Ping         [8]byte
+	Data         []byte
+}
+
+func newPipePeer(c net.Conn, serverPreface bool) *pipePeer {
+	p := &pipePeer{c: c, frames: make(chan frameCopy, 1000), enc: hpack.NewEncoder(4096)}
+	go func() {
+		defer close(p.frames)
+		fr := frames.NewReader(c)
+		if serverPreface {
+			if err := fr.ReadClientPreface(); err != nil {
+				return
+			}
+		}
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				return
+			}
+			p.frames <- frameCopy{f.Header, f.ErrCode, f.LastStreamID, f.PingData(), append([]byte(nil), f.Data...)}
+		}
+	}()
+	return p
+}
+
+func (p *pipePeer) write(b []byte) { p.c.Write(b) }
+
+// next returns the next frame of type typ, skipping others; ok is false
+// when the connection ended first.
+func (p *pipePeer) next(typ frames.Type) (frameCopy, bool) {
+	for f := range p.frames {
+		if f.Type == typ {
+			return f, true
+		}
+	}
+	return frameCopy{}, false
+}
+
+// serve starts srv on a pipe and returns the client end.
+func servePipe(t *testing.T, srv *h2.Server) (*pipePeer, chan struct{}) {
+	cc, sc := net.Pipe()
+	done := make(chan struct{})
+	go func() { srv.ServeConn(sc); close(done) }()
+	return newPipePeer(cc, false), done
+}
+
+func clientPreface(settingsAck bool) []byte {
+	b := append([]byte(frames.ClientPreface), frames.AppendSettings(nil)...)
+	if settingsAck {
+		b = frames.AppendSettingsAck(b)
+	}
+	return b
+}
+
+// A connection that never sends the preface is closed after the preface
+// timeout.
+func TestPrefaceTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, done := servePipe(t, h2.NewServer(transport.HandlerFunc(echo), h2.WithPrefaceTimeout(2*time.Second)))
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Fatal("connection open past the preface timeout")
+		}
+		p.c.Close()
+	})
+}
+
+// A peer that never acknowledges our SETTINGS gets GOAWAY SETTINGS_TIMEOUT
+// (RFC 9113 §6.5.3).
+func TestSettingsTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, done := servePipe(t, h2.NewServer(transport.HandlerFunc(echo), h2.WithSettingsTimeout(5*time.Second)))
+		p.write(clientPreface(false))
+		start := time.Now()
+		f, ok := p.next(frames.FrameGoAway)
+		if !ok || f.ErrCode != frames.ErrCodeSettingsTimeout {
+			t.Fatalf("got %+v, %v; want GOAWAY SETTINGS_TIMEOUT", f, ok)
+		}
+		if d := time.Since(start); d != 5*time.Second {
+			t.Fatalf("GOAWAY after %v, want 5s", d)
+		}
+		p.c.Close()
+		<-done
+	})
+}
+
+// Keepalive: a silent peer gets a PING after the interval, and the
+// connection closes if the PING goes unanswered; an answering peer stays.
+func TestServerKeepAlive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := h2.NewServer(transport.HandlerFunc(echo), h2.WithKeepAlive(10*time.Second, 5*time.Second))
+
+		// Answering peer: still connected a minute later.
+		p, done := servePipe(t, srv)
+		p.write(clientPreface(true))
+		go func() {
+			for f := range p.frames {
+				if f.Type == frames.FramePing && !f.Flags.Has(frames.FlagAck) {
+					p.write(frames.AppendPing(nil, true, f.Ping))
+				}
+			}
+		}()
+		time.Sleep(time.Minute)
+		select {
+		case <-done:
+			t.Fatal("answering peer was disconnected")
+		default:
+		}
+		p.c.Close()
+		<-done
+
+		// Silent peer: PING after 10s, closed 5s later.
+		p, done = servePipe(t, srv)
+		p.write(clientPreface(true))
+		start := time.Now()
+		if _, ok := p.next(frames.FramePing); !ok {
+			t.Fatal("no keepalive PING")
+		}
+		if d := time.Since(start); d < 10*time.Second || d > 20*time.Second {
+			t.Fatalf("PING after %v", d)
+		}
+		for range p.frames {
+		}
+		<-done
+		if d := time.Since(start); d > 30*time.Second {
+			t.Fatalf("closed after %v", d)
+		}
+		p.c.Close()
+	})
+}
+
+// An idle server connection is closed gracefully.
+func TestIdleTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, done := servePipe(t, h2.NewServer(transport.HandlerFunc(echo), h2.WithIdleTimeout(30*time.Second)))
+		p.write(clientPreface(true))
+		start := time.Now()
+		f, ok := p.next(frames.FrameGoAway)
+		if !ok || f.ErrCode != frames.ErrCodeNo {
+			t.Fatalf("got %+v, %v; want GOAWAY NO_ERROR", f, ok)
+		}
+		if d := time.Since(start); d < 30*time.Second || d > 60*time.Second {
+			t.Fatalf("idle close after %v", d)
+		}
+		p.c.Close()
+		<-done
+	})
+}
+
+// The client's keepalive closes a connection to a server that went
+// silent.
+func TestClientKeepAlive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := net.Pipe()
+		srv := newPipePeer(sc, true)
+		c, _ := h2.NewClientConn(cc, h2.WithKeepAlive(10*time.Second, 5*time.Second))
+		srv.write(frames.AppendSettings(nil))
+		start := time.Now()
+		<-c.Done()
+		if d := time.Since(start); c.Err() == nil || d < 10*time.Second || d > 30*time.Second {
+			t.Fatalf("Done after %v, Err %v", d, c.Err())
+		}
+		c.Close()
+		sc.Close()
+		for range srv.frames {
+		}
+	})
+}
+
+// The client honours GOAWAY and REFUSED_STREAM: streams the server did not
+// process fail as unprocessed, the others complete, Done closes.
+func TestClientGoAwayAndRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cc, sc := net.Pipe()
+		srv := newPipePeer(sc, true)
+		c, _ := h2.NewClientConn(cc)
+		srv.write(frames.AppendSettings(nil, frames.Setting{ID: frames.SettingMaxConcurrentStreams, Val: 10}))
+		open := func() transport.ClientStream {
+			cs, err := c.NewStream(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := cs.Request()
+			r.SetMethodString("GET")
+			r.SetSchemeString("http")
+			r.SetAuthorityString("a")
+			r.SetPathString("/")
+			cs.CloseSend(nil)
+			return cs
+		}
+		a, b := open(), open() // streams 1 and 3
+		for i := 0; i < 2; i++ {
+			srv.next(frames.FrameHeaders)
+		}
+		srv.write(frames.AppendRSTStream(nil, 3, frames.ErrCodeRefusedStream))
+		if _, err := b.Response(); !transport.IsUnprocessed(err) {
+			t.Fatalf("refused stream: %v", err)
+		}
+		cs, d := open(), open() // streams 5 and 7
+		for i := 0; i < 2; i++ {
+			srv.next(frames.FrameHeaders)
+		}
+		srv.write(frames.AppendGoAway(nil, 5, frames.ErrCodeNo, nil))
+		<-c.Done()
+		if _, err := d.Response(); !transport.IsUnprocessed(err) {
+			t.Fatalf("stream above GOAWAY's last ID: %v", err)
+		}
+		if _, err := c.NewStream(context.Background()); !transport.IsUnprocessed(err) {
+			t.Fatalf("NewStream after GOAWAY: %v", err)
+		}
+		for _, id := range []uint32{1, 5} {
+			blk := srv.enc.AppendField(nil, hpack.Field{Name: []byte(":status"), Value: []byte("204")})
+			srv.write(frames.AppendHeaders(nil, id, true, blk, 0))
+		}
+		for _, s := range []transport.ClientStream{a, cs} {
+			resp, err := s.Response()
+			if err != nil || resp.Status != 204 {
+				t.Fatalf("stream below GOAWAY's last ID: %v %v", resp, err)
+			}
+			if _, err := s.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("Read: %v", err)
+			}
+		}
+		for _, s := range []transport.ClientStream{a, b, cs, d} {
+			s.Close()
+		}
+		c.Close()
+		sc.Close()
+		for range srv.frames {
+		}
+	})
+}

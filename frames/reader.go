@@ -126,6 +126,10 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 	}
 	f := &r.f
 	if !r.inBlock {
+		if poisonViews {
+			poison(f.Data)
+			poison(f.settings)
+		}
 		*f = Frame{}
 	}
 	for {
@@ -332,4 +336,11 @@ func (r *Reader) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// poison overwrites a view that has expired; see poisonViews.
+func poison(b []byte) {
+	for i := range b {
+		b[i] = 0xA5
+	}
 }

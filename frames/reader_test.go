@@ -231,3 +231,34 @@ func TestReaderFrameReuse(t *testing.T) {
 		t.Fatalf("stale fields: %+v", f2)
 	}
 }
+
+// In race builds (the test suite's), a view kept past the next ReadFrame is
+// overwritten, so misuse shows up at once.
+func TestReadFramePoisonsExpiredViews(t *testing.T) {
+	if !poisonViews {
+		t.Skip("view poisoning is on only in -race builds")
+	}
+	var b []byte
+	b = AppendData(b, 1, false, []byte("first payload"))
+	b = AppendData(b, 1, true, []byte("second"))
+	r := NewReader(bytes.NewReader(b))
+	f, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := f.Data
+	if string(kept) != "first payload" {
+		t.Fatalf("first Data = %q", kept)
+	}
+	if _, err := r.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	if string(kept) == "first payload" {
+		t.Fatal("expired view still reads the old payload")
+	}
+	for _, c := range kept {
+		if c != 0xA5 {
+			t.Fatalf("expired view not poisoned: %q", kept)
+		}
+	}
+}

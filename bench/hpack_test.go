@@ -13,10 +13,10 @@ import (
 //
 //	benchstat -col /impl results.txt
 
-// userAgent is a 190-byte browser User-Agent, the longest common header
+// userAgent is a 189-byte browser User-Agent, the longest common header
 // value and the one Huffman decoding spends most of its time on.
 const userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) " +
-	"Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80 OPR/109.0.0.0 Vivaldi/6.7.3329.21 (beta)"
+	"Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80 OPR/109.0.0.0 Vivaldi/6.7.3329.21 YaBrowser/24.4.0.0 (beta)"
 
 // browserRequest is a first request from a browser: 9 fields, the
 // pseudo-headers in the static table, the rest literals.

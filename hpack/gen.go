@@ -271,10 +271,11 @@ func generate() ([]byte, error) {
 	p("// huffmanLookupBits is the index width of huffmanDecodeTable.\n")
 	p("const huffmanLookupBits = %d\n\n", huffmanLookupBits)
 	p("// huffmanDecodeTable maps the next %d input bits to up to two decoded\n", huffmanLookupBits)
-	p("// symbols. Entry layout: bits 0-7 first symbol, 8-15 second symbol,\n")
-	p("// 16-19 code length of the first symbol (0: the code is longer than the\n")
-	p("// index, see huffmanLong*), 20-23 bits consumed by all symbols in the\n")
-	p("// entry, 24-25 number of symbols.\n")
+	p("// symbols. Entry layout: bits 0-5 the bits consumed by all symbols of\n")
+	p("// the entry (in the low bits so the decoder's shift needs no masking),\n")
+	p("// 8-15 first symbol, 16-23 second symbol, 24-25 number of symbols, 26-29\n")
+	p("// code length of the first symbol. 0 means the code is longer than the\n")
+	p("// index (see huffmanLong*).\n")
 	p("var huffmanDecodeTable = [1 << huffmanLookupBits]uint32{")
 	const n = huffmanLookupBits
 	for v := uint32(0); v < 1<<n; v++ {
@@ -283,13 +284,13 @@ func generate() ([]byte, error) {
 		}
 		var e uint32
 		if s1, l1, ok := canon.decodeOne(v, n); ok && s1 < 256 {
-			e = uint32(s1) | uint32(l1)<<16 | uint32(l1)<<20 | 1<<24
+			e = uint32(l1) | uint32(s1)<<8 | 1<<24 | uint32(l1)<<26
 			rest := v & (1<<(n-l1) - 1)
 			if s2, l2, ok := canon.decodeOne(rest, n-l1); ok && s2 < 256 {
-				e = uint32(s1) | uint32(s2)<<8 | uint32(l1)<<16 | uint32(l1+l2)<<20 | 2<<24
+				e = uint32(l1+l2) | uint32(s1)<<8 | uint32(s2)<<16 | 2<<24 | uint32(l1)<<26
 			}
 		}
-		p("0x%07x, ", e)
+		p("0x%08x, ", e)
 	}
 	p("\n}\n\n")
 

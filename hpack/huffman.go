@@ -84,7 +84,7 @@ func AppendHuffmanDecode(dst, src []byte) ([]byte, error) {
 // decodes up to two symbols per lookup of the next huffmanLookupBits bits
 // in huffmanDecodeTable; codes longer than that (rare characters, EOS) and
 // the last bytes of input go through the careful loop.
-func huffmanDecode(dst, src []byte, limit int) (_ []byte, n int, err error) {
+func huffmanDecode(dst, src []byte, limit int) ([]byte, int, error) {
 	start := len(dst)
 	if spare := cap(dst) - len(dst); spare < len(src) && spare < limit {
 		// The decoded string is usually longer than its encoding (that
@@ -109,23 +109,50 @@ func huffmanDecode(dst, src []byte, limit int) (_ []byte, n int, err error) {
 		i += int(63-nbits) >> 3
 		nbits |= 56
 		// Four lookups consume at most 48 of the >= 56 bits and write at
-		// most 8 bytes, which w+8 <= end leaves room for.
-		for range 4 {
-			e := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
-			if e&0xf0000 == 0 {
-				goto careful
-			}
-			buf[w] = byte(e)
-			buf[w+1] = byte(e >> 8)
-			w += int(e >> 24)
-			c := uint(e>>20) & 0xf
-			bits <<= c
-			nbits -= c
+		// most 8 bytes, which w+8 <= end leaves room for. The critical
+		// path per lookup is shift, load, shift: the consumed count sits
+		// in the entry's low bits, where the shift takes it unmasked.
+		e := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
+		if e&63 == 0 {
+			break
 		}
+		bits <<= e & 63
+		buf[w] = byte(e >> 8)
+		buf[w+1] = byte(e >> 16)
+		w += int(e>>24) & 3
+		e2 := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
+		if e2&63 == 0 {
+			nbits -= uint(e & 63)
+			break
+		}
+		bits <<= e2 & 63
+		buf[w] = byte(e2 >> 8)
+		buf[w+1] = byte(e2 >> 16)
+		w += int(e2>>24) & 3
+		e3 := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
+		if e3&63 == 0 {
+			nbits -= uint(e&63 + e2&63)
+			break
+		}
+		bits <<= e3 & 63
+		buf[w] = byte(e3 >> 8)
+		buf[w+1] = byte(e3 >> 16)
+		w += int(e3>>24) & 3
+		e4 := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
+		if e4&63 == 0 {
+			nbits -= uint(e&63 + e2&63 + e3&63)
+			break
+		}
+		bits <<= e4 & 63
+		buf[w] = byte(e4 >> 8)
+		buf[w+1] = byte(e4 >> 16)
+		w += int(e4>>24) & 3
+		nbits -= uint(e&63 + e2&63 + e3&63 + e4&63)
 	}
-careful:
-	dst = buf[:w]
-	n = w - start
+	// The careful loop: the last bytes of input, long codes, and output
+	// past the buffer's capacity or the limit. It still takes two symbols
+	// per lookup when they are complete and fit.
+	over := 0 // symbols past the limit, counted but not written
 	for {
 		for nbits <= 56 && i < len(src) {
 			bits |= uint64(src[i]) << (56 - nbits)
@@ -136,7 +163,15 @@ careful:
 			break
 		}
 		e := huffmanDecodeTable[bits>>(64-huffmanLookupBits)]
-		sym, l := int(e&0xff), uint(e>>16)&0xf
+		if c := uint(e & 63); c != 0 && c <= nbits && w+2 <= end {
+			buf[w] = byte(e >> 8)
+			buf[w+1] = byte(e >> 16)
+			w += int(e>>24) & 3
+			bits <<= c
+			nbits -= c
+			continue
+		}
+		sym, l := int(e>>8&0xff), uint(e>>26)&0xf
 		if l == 0 {
 			// A code longer than the lookup: search the canonical code
 			// by length (RFC 7541 Appendix B codes are canonical, which
@@ -150,7 +185,7 @@ careful:
 				}
 			}
 			if sym == 256 {
-				return dst, n, ErrHuffmanEOS
+				return buf[:w], w - start + over, ErrHuffmanEOS
 			}
 			if sym < 0 {
 				l = 64 // incomplete code: padding or error, below
@@ -160,16 +195,28 @@ careful:
 			// Input ends inside a code: that must be padding, at most 7
 			// bits of the EOS prefix, i.e. all ones (RFC 7541 §5.2).
 			if nbits > 7 || bits>>(64-nbits) != 1<<nbits-1 {
-				return dst, n, ErrHuffmanPadding
+				return buf[:w], w - start + over, ErrHuffmanPadding
 			}
 			break
 		}
-		if n < limit {
-			dst = append(dst, byte(sym))
+		switch {
+		case w < end:
+			buf[w] = byte(sym)
+			w++
+		case w-start < limit:
+			// Out of capacity, not of limit: grow.
+			dst = append(buf[:w], byte(sym))
+			w++
+			buf = dst[:cap(dst)]
+			end = len(buf)
+			if limit < end-start {
+				end = start + limit
+			}
+		default:
+			over++
 		}
-		n++
 		bits <<= l
 		nbits -= l
 	}
-	return dst, n, nil
+	return buf[:w], w - start + over, nil
 }

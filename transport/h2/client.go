@@ -174,10 +174,10 @@ func (cc *ClientConn) NewStream(ctx context.Context) (transport.ClientStream, er
 	c.nOpen++
 	st.req.Proto = transport.HTTP2
 	st.userCtx = ctx
-	st.ctx.parent = ctx
+	gen := st.gen
 	c.mu.Unlock()
 	if ctx.Done() != nil {
-		st.stopCtx = context.AfterFunc(ctx, func() { st.cancel(transport.Cancel) })
+		st.stopCtx = context.AfterFunc(ctx, func() { st.cancelGen(gen, transport.Cancel) })
 	}
 	return (*clientStream)(st), nil
 }

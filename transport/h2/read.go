@@ -481,10 +481,11 @@ func (c *conn) onGoAway(f *frames.Frame) error {
 			}
 		}
 	}
-	if f.ErrCode != frames.ErrCodeNo {
-		c.closeLocked(&GoAwayError{Code: transport.Code(f.ErrCode), LastStreamID: f.LastStreamID, Debug: string(f.Data)}, closeNow)
-		return nil
-	}
+	// Whatever the code (RFC 9113 §7: unknown codes trigger nothing
+	// special), streams below the last ID may still complete; the
+	// connection closes, after a linger, once they have. Closing at once
+	// would make frames still in flight from the peer reset the TCP
+	// connection under them.
 	c.streamClosedLocked()
 	return nil
 }

@@ -21,6 +21,9 @@ type stream struct {
 	c    *conn
 	id   uint32
 	cond sync.Cond
+	// gen counts the stream's uses, so that a late callback (a client
+	// context's AfterFunc) cannot reset the stream's next use.
+	gen uint32
 
 	counted   bool // holds a concurrency slot
 	headSent  bool // our head (request or response) is queued
@@ -72,6 +75,7 @@ type stream struct {
 // resetForReuse empties the stream for its next use, keeping its storage.
 func (st *stream) resetForReuse() {
 	st.id = 0
+	st.gen++
 	st.counted, st.headSent, st.endQueued, st.sendEnded = false, false, false, false
 	st.recvEnded, st.headRecv, st.closed, st.rst = false, false, false, false
 	st.err = transport.StreamError{}
@@ -417,8 +421,22 @@ func (st *stream) finishLocked(trailers *transport.Header) error {
 // cancel resets the stream from our side (Reset on the server, Cancel on
 // the client); any goroutine may call it.
 func (st *stream) cancel(code transport.Code) {
-	c := st.c
-	c.mu.Lock()
+	st.c.mu.Lock()
+	st.cancelLocked(code)
+	st.c.mu.Unlock()
+}
+
+// cancelGen is cancel for a callback that may run late: it does nothing if
+// the stream has been recycled since gen.
+func (st *stream) cancelGen(gen uint32, code transport.Code) {
+	st.c.mu.Lock()
+	if st.gen == gen && !st.recycled {
+		st.cancelLocked(code)
+	}
+	st.c.mu.Unlock()
+}
+
+func (st *stream) cancelLocked(code transport.Code) {
 	if !st.closed {
 		if st.id == 0 {
 			st.markResetLocked(transport.StreamError{Code: code})
@@ -426,5 +444,4 @@ func (st *stream) cancel(code transport.Code) {
 			st.resetLocked(frames.ErrCode(code))
 		}
 	}
-	c.mu.Unlock()
 }

@@ -1,11 +1,13 @@
 package transport
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -198,23 +200,55 @@ func (s *Server) sniff(c net.Conn, tlsConf *tls.Config) {
 }
 
 func (s *Server) serve(raw, c net.Conn, h2 bool) {
+	if !h2 && s.HTTP1 == nil {
+		// Still tracked as sniffing, so Close can cut this short.
+		refuseHTTP1(c)
+		s.drop(raw)
+		return
+	}
 	if !s.handOff(raw) {
 		c.Close()
 		return
 	}
-	switch {
-	case h2:
+	if h2 {
 		s.H2.ServeConn(c)
-	case s.HTTP1 != nil:
+	} else {
 		s.HTTP1.ServeConn(c)
-	default:
-		// RFC 9110 §15.6.6: 505 for a version we do not serve.
-		c.SetDeadline(time.Now().Add(time.Second))
-		io.WriteString(c, "HTTP/1.1 505 HTTP Version Not Supported\r\n"+
-			"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 41\r\nConnection: close\r\n\r\n"+
-			"this server speaks HTTP/2 only (h2, h2c)\n")
-		lingeringClose(c)
 	}
+}
+
+// refuseHTTP1 answers an HTTP/1.x request with 505 and closes. Bytes that do
+// not form an HTTP/1.x request line get the connection closed without an
+// answer: they are neither protocol we speak, and an HTTP/2 peer that sent
+// a bad preface must see the connection end (RFC 9113 §3.4), not an HTTP/1
+// response.
+func refuseHTTP1(c net.Conn) {
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReaderSize(io.LimitReader(c, maxRequestLine), maxRequestLine).ReadSlice('\n')
+	if err != nil || !isHTTP1RequestLine(line) {
+		c.Close()
+		return
+	}
+	// RFC 9110 §15.6.6: 505 for a version we do not serve.
+	io.WriteString(c, "HTTP/1.1 505 HTTP Version Not Supported\r\n"+
+		"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 41\r\nConnection: close\r\n\r\n"+
+		"this server speaks HTTP/2 only (h2, h2c)\n")
+	lingeringClose(c)
+}
+
+// maxRequestLine bounds the request line read before answering 505.
+const maxRequestLine = 8 << 10
+
+// isHTTP1RequestLine reports whether line is "METHOD SP target SP
+// HTTP/1.x" (RFC 9112 §3).
+func isHTTP1RequestLine(line []byte) bool {
+	s := strings.TrimRight(string(line), "\r\n")
+	m, rest, ok := strings.Cut(s, " ")
+	if !ok || m == "" {
+		return false
+	}
+	i := strings.LastIndexByte(rest, ' ')
+	return i > 0 && strings.HasPrefix(rest[i+1:], "HTTP/1.")
 }
 
 func (s *Server) drop(c net.Conn) {

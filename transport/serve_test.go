@@ -125,6 +125,18 @@ func TestServeWithoutHTTP1Answers505(t *testing.T) {
 	if !strings.HasPrefix(got, "HTTP/1.1 505 ") || !strings.HasSuffix(got, "(h2, h2c)\n") {
 		t.Fatalf("got %q", got)
 	}
+	// Junk that is neither the HTTP/2 preface nor an HTTP/1.x request line
+	// gets the connection closed without an answer (h2spec 3.5 #2).
+	for _, junk := range []string{"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", "\x00\x01garbage\n"} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := roundTrip(t, c, junk); got != "" {
+			t.Errorf("junk %q answered with %q", junk, got)
+		}
+		c.Close()
+	}
 }
 
 func TestServeTLSALPN(t *testing.T) {

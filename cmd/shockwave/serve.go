@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -93,7 +90,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv := &transport.Server{
 		H2:        h2.NewServer(transport.HandlerFunc(serveHandler)),
-		HTTP1:     &http1Refuser{},
 		TLSConfig: tlsConf,
 	}
 	mode := "h2c"
@@ -126,68 +122,3 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// http1Refuser is the HTTP/1.1 side of `shockwave serve` until
-// transport/http1 lands: it answers a real HTTP/1.x request line with 505
-// and closes anything else without a word. The transport.Server default
-// answers every non-HTTP/2 connection with 505, but bytes that are neither
-// the HTTP/2 preface nor an HTTP/1 request are no protocol we speak, and
-// RFC 9113 §3.4 wants such a connection simply closed (h2spec 3.5 #2).
-type http1Refuser struct {
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
-}
-
-func (h *http1Refuser) ServeConn(c net.Conn) {
-	h.mu.Lock()
-	if h.conns == nil {
-		h.conns = make(map[net.Conn]struct{})
-	}
-	h.conns[c] = struct{}{}
-	h.wg.Add(1)
-	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		delete(h.conns, c)
-		h.mu.Unlock()
-		h.wg.Done()
-	}()
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	line, err := bufio.NewReaderSize(io.LimitReader(c, 8<<10), 8<<10).ReadSlice('\n')
-	if err != nil || !isHTTP1RequestLine(line) {
-		return
-	}
-	// RFC 9110 §15.6.6: 505 for a version we do not serve.
-	io.WriteString(c, "HTTP/1.1 505 HTTP Version Not Supported\r\n"+
-		"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 41\r\nConnection: close\r\n\r\n"+
-		"this server speaks HTTP/2 only (h2, h2c)\n")
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	}
-	io.CopyN(io.Discard, c, 64<<10)
-}
-
-// isHTTP1RequestLine reports whether line is "METHOD SP target SP
-// HTTP/1.x" (RFC 9112 §3).
-func isHTTP1RequestLine(line []byte) bool {
-	s := strings.TrimRight(string(line), "\r\n")
-	m, rest, ok := strings.Cut(s, " ")
-	if !ok || m == "" {
-		return false
-	}
-	i := strings.LastIndexByte(rest, ' ')
-	return i > 0 && strings.HasPrefix(rest[i+1:], "HTTP/1.")
-}
-
-func (h *http1Refuser) Shutdown(ctx context.Context) error { return h.Close() }
-
-func (h *http1Refuser) Close() error {
-	h.mu.Lock()
-	for c := range h.conns {
-		c.Close()
-	}
-	h.mu.Unlock()
-	h.wg.Wait()
-	return nil
-}

@@ -49,7 +49,7 @@ debs:
 # ratios are meaningful on a noisy machine. Compare with
 # `benchstat -col /impl`.
 bench:
-	cd bench && $(GO) test -tags $(TAGS) -run '^$$$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...
+	cd bench && $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...
 
 # Every fuzz target for a short, fixed time each. Crashers land in
 # testdata/fuzz and become regression cases in `make test`.

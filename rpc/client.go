@@ -357,10 +357,15 @@ func (cs *clientStream) SendMsg(m any) error {
 		return io.EOF
 	}
 	if !cs.desc.ClientStreams {
+		// The one request: END_STREAM goes with it.
 		cs.sent = true
-		if err := cs.st.CloseSend(nil); err != nil {
-			cs.sendErr = err
-		}
+		err = cs.st.CloseSend(nil)
+	} else {
+		err = cs.st.Flush()
+	}
+	if err != nil {
+		cs.sendErr = err
+		return io.EOF
 	}
 	return nil
 }

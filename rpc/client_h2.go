@@ -2,17 +2,32 @@ package rpc
 
 import (
 	"context"
-	"errors"
 
 	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
-// dialH2 connects with HTTP/2.
+// WithH2Options passes options to the HTTP/2 client connection (windows,
+// frame size, header limits).
+func WithH2Options(opts ...h2.Option) DialOption {
+	return dialOptionFunc(func(o *dialOptions) { o.h2Opts = append(o.h2Opts, opts...) })
+}
+
+// dialH2 connects with HTTP/2: TLS with ALPN "h2" when configured, else
+// cleartext with prior knowledge (RFC 9113 §3.3).
 func (cc *ClientConn) dialH2(ctx context.Context) (transport.ClientConn, error) {
-	c, err := cc.dialNet(ctx)
+	nc, err := cc.dialNet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.Close()
-	return nil, errors.New("rpc: no HTTP/2 client yet")
+	opts := cc.opts.h2Opts
+	if cc.opts.keepaliveTime > 0 {
+		opts = append(opts[:len(opts):len(opts)], h2.WithKeepAlive(cc.opts.keepaliveTime, cc.opts.keepaliveTimeout))
+	}
+	c, err := h2.NewClientConn(nc, opts...)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
 }

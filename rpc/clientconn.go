@@ -13,6 +13,7 @@ import (
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
 // DialOption configures a ClientConn.
@@ -36,6 +37,7 @@ type dialOptions struct {
 	authority        string
 	minBackoff       time.Duration
 	maxBackoff       time.Duration
+	h2Opts           []h2.Option
 }
 
 // WithTLSConfig makes the connection use TLS with conf (ALPN "h2" is

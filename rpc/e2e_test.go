@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -231,6 +232,38 @@ var envMakers = []struct {
 	make func(testing.TB, envOpts) *env
 }{
 	{"mem", newMemEnv},
+	{"h2", newH2Env},
+}
+
+// newH2Env serves over HTTP/2 (h2c) on a loopback port.
+func newH2Env(t testing.TB, o envOpts) *env {
+	t.Helper()
+	checkGoroutines(t)
+	e := &env{srv: rpc.NewServer(o.server...), impl: o.impl}
+	if e.impl == nil {
+		e.impl = &testEcho{}
+	}
+	echov1.RegisterEchoServiceServer(e.srv, e.impl)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Serve(lis) }()
+	cc, err := rpc.Dial(lis.Addr().String(), o.client...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cc = cc
+	e.client = echov1.NewEchoServiceClient(cc)
+	t.Cleanup(func() {
+		cc.Close()
+		e.srv.Stop()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return e
 }
 
 func wantCode(t *testing.T, err error, c codes.Code) *status.Status {

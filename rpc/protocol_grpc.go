@@ -373,14 +373,10 @@ func toStatus(ctx context.Context, err error) error {
 	case errors.Is(err, transport.ErrConnClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return status.Error(codes.Unavailable, "connection closed: "+err.Error())
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return status.Error(codes.Unavailable, err.Error())
-	}
-	if st, ok := status.FromError(err); ok {
-		return st.Err()
-	}
-	return status.Error(codes.Unknown, err.Error())
+	// Anything else the transport reports is the connection failing: a
+	// network error, a GOAWAY with an error code, a protocol error.
+	// PROTOCOL-HTTP2.md: connection loss is UNAVAILABLE.
+	return status.Error(codes.Unavailable, "connection error: "+err.Error())
 }
 
 // streamErrorCode maps an HTTP/2 reset to a gRPC code (PROTOCOL-HTTP2.md,

@@ -13,6 +13,7 @@ import (
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
 // ServerOption configures a Server.
@@ -30,7 +31,7 @@ type serverOptions struct {
 	tlsConfig      *tls.Config
 	connServer     func(h transport.Handler) (transport.ConnServer, error)
 	http1          func(h transport.Handler) transport.ConnServer
-	transportOpts  []any
+	h2Opts         []h2.Option
 	sniffTimeout   time.Duration
 	unknownHandler StreamHandler
 }
@@ -236,7 +237,7 @@ func (s *Server) transportServer() (*transport.Server, error) {
 	if s.ts == nil {
 		newCS := s.opts.connServer
 		if newCS == nil {
-			newCS = newH2Server(s.opts.transportOpts)
+			newCS = newH2Server(s.opts.h2Opts)
 		}
 		h2, err := newCS(s)
 		if err != nil {

@@ -207,7 +207,9 @@ func (c *serverCall) runUnary() {
 	putBuf(c.req)
 	c.req = nil
 	if err == nil {
-		err = c.SendMsg(resp)
+		// Finish follows at once and sends everything queued, so the
+		// response needs no flush of its own.
+		err = c.sendMsg(resp, false)
 	}
 	c.finish(err)
 }
@@ -303,7 +305,13 @@ func (c *serverCall) RecvMsg(m any) error {
 
 // SendMsg sends m as a response message, sending the headers first if
 // they have not gone yet.
-func (c *serverCall) SendMsg(m any) error {
+func (c *serverCall) SendMsg(m any) error { return c.sendMsg(m, true) }
+
+// sendMsg sends m and, with flush, asks the transport to send it now
+// rather than when its buffer fills: a streamed message must not wait for
+// the next one. The transport's writer coalesces flushes that come faster
+// than it writes, so a busy stream still goes out in large writes.
+func (c *serverCall) sendMsg(m any, flush bool) error {
 	if c.finished {
 		return errCallFinished
 	}
@@ -317,6 +325,9 @@ func (c *serverCall) SendMsg(m any) error {
 	}
 	_, err = c.st.Write(*bp)
 	putBuf(bp)
+	if err == nil && flush {
+		err = c.st.Flush()
+	}
 	if err != nil {
 		return toStatus(c.parent, err)
 	}

@@ -1,0 +1,67 @@
+// Command interop-server serves grpc.testing.TestService with Shockwave's
+// rpc server for the gRPC interop test cases, with the flags of grpc-go's
+// interop server:
+//
+//	interop-server --port=N [--use_tls [--tls_cert_file=F --tls_key_file=F]]
+//
+// With --use_tls it serves TLS (ALPN h2) with grpc-go's test certificate
+// for *.test.google.fr unless other files are given; cleartext HTTP/2
+// (h2c) is served on the same port either way. It runs until killed; on
+// SIGINT or SIGTERM it stops gracefully.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/shockwave-rpc/shockwave/interop"
+	"github.com/shockwave-rpc/shockwave/interop/grpc_testing"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/transport"
+)
+
+var (
+	port     = flag.Int("port", 10000, "the port to listen on; 0 picks a free one, printed on stdout")
+	useTLS   = flag.Bool("use_tls", false, "serve TLS (cleartext HTTP/2 is served on the same port too)")
+	certFile = flag.String("tls_cert_file", "", "the TLS certificate file (default: grpc-go's test server1.pem)")
+	keyFile  = flag.String("tls_key_file", "", "the TLS key file (default: grpc-go's test server1.key)")
+)
+
+func main() {
+	flag.Parse()
+	log.SetPrefix("interop-server: ")
+	log.SetFlags(0)
+	lis, err := net.Listen("tcp", ":"+strconv.Itoa(*port))
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := rpc.NewServer()
+	grpc_testing.RegisterTestServiceServer(srv, interop.NewTestServer())
+	var tlsConf *tls.Config
+	if *useTLS {
+		if tlsConf, err = interop.ServerTLSConfig(*certFile, *keyFile); err != nil {
+			log.Fatal(err)
+		}
+	}
+	ts := interop.NewTransportServer(srv, tlsConf)
+	// The port on stdout lets a test start the server on port 0.
+	fmt.Printf("listening on port %d\n", lis.Addr().(*net.TCPAddr).Port)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sig
+		ts.Shutdown(context.Background())
+	}()
+	if err := ts.Serve(lis); err != nil && !errors.Is(err, transport.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}

@@ -26,8 +26,8 @@ func (plainEcho) Echo(ctx context.Context, req *echov1.EchoRequest) (*echov1.Ech
 // its context, the dec function, the message buffers and the status
 // trailers are all reused.
 func TestServerUnaryAllocs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocation counts")
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts (not under -short or -race)")
 	}
 	srv := rpc.NewServer()
 	echov1.RegisterEchoServiceServer(srv, plainEcho{})
@@ -55,8 +55,8 @@ func TestServerUnaryAllocs(t *testing.T) {
 // The whole round trip over HTTP/2 on loopback, client and server, pinned
 // at the ceiling of 15.
 func TestRoundTripAllocs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocation counts")
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts (not under -short or -race)")
 	}
 	checkGoroutines(t)
 	srv := rpc.NewServer()

@@ -42,8 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer stop()
 		return serve(ctx, args[1:], stdout, stderr)
 	case "demo":
-		fmt.Fprintf(stderr, "shockwave %s: not implemented yet (see the features table in README.md)\n", args[0])
-		return 1
+		return runDemo(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "shockwave: unknown command %q\n\n%s", args[0], usage)
 		return 2

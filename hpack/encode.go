@@ -55,6 +55,10 @@ type Encoder struct {
 	pairHead   []uint64
 	nameHead   []uint64
 	bucketMask uint64
+
+	// rep and huff force a representation, for tests only.
+	rep  repMode
+	huff huffMode
 }
 
 type encLink struct {
@@ -144,8 +148,8 @@ func (e *Encoder) dynIndex(seq uint64) uint64 {
 	return staticTableLen + e.t.next - seq
 }
 
-// Representation choices for a field not found in the tables; AppendField
-// uses repAuto and huffAuto (the policy), the RFC example tests force them.
+// Representation choices for a field not found in the tables: repAuto and
+// huffAuto apply the policy; the RFC example tests force others.
 type repMode uint8
 
 const (
@@ -167,16 +171,11 @@ const (
 // dynamic table size update, and returns the extended buffer. It does not
 // allocate when dst has room.
 func (e *Encoder) AppendField(dst []byte, f Field) []byte {
-	return e.appendField(dst, f, repAuto, huffAuto)
-}
-
-func (e *Encoder) appendField(dst []byte, f Field, rep repMode, huff huffMode) []byte {
 	if e.pending {
 		dst = e.appendSizeUpdates(dst)
 	}
-	nh := hashBytes(f.Name)
-	ph := hashPair(nh, f.Value)
-	if !f.Sensitive && rep != repNever {
+	ph := hashField(f.Name, f.Value)
+	if !f.Sensitive && e.rep != repNever {
 		// RFC 7541 §6.1: a field in either table is one index. A
 		// field marked Sensitive is sent as a literal even then, so the
 		// never-indexed flag travels with it (§7.1.3). Only empty values,
@@ -191,15 +190,27 @@ func (e *Encoder) appendField(dst []byte, f Field, rep repMode, huff huffMode) [
 			seq := s - 1
 			l := &e.links[seq&e.t.mask]
 			if l.pairHash == ph {
-				n, v := e.t.entry(seq)
-				if string(n) == string(f.Name) && string(v) == string(f.Value) {
-					return appendInt(dst, 0x80, 7, e.dynIndex(seq))
+				en := e.t.ents[seq&e.t.mask]
+				if int(en.nameLen) == len(f.Name) && int(en.valueLen) == len(f.Value) {
+					v := en.off + en.nameLen
+					if string(e.t.buf[en.off:v]) == string(f.Name) && string(e.t.buf[v:v+en.valueLen]) == string(f.Value) {
+						return appendInt(dst, 0x80, 7, e.dynIndex(seq))
+					}
 				}
 			}
 			s = l.pairNext
 		}
 	}
-	return e.appendLiteral(dst, f, nh, ph, rep, huff)
+	return e.appendLiteral(dst, &f, ph)
+}
+
+// appendField is AppendField with the representation forced, for the
+// RFC 7541 Appendix C tests.
+func (e *Encoder) appendField(dst []byte, f Field, rep repMode, huff huffMode) []byte {
+	e.rep, e.huff = rep, huff
+	dst = e.AppendField(dst, f)
+	e.rep, e.huff = repAuto, huffAuto
+	return dst
 }
 
 func (e *Encoder) appendSizeUpdates(dst []byte) []byte {
@@ -215,7 +226,9 @@ func (e *Encoder) appendSizeUpdates(dst []byte) []byte {
 // appendLiteral appends f as a literal (RFC 7541 §6.2), choosing the
 // representation by the indexing policy unless rep forces one, and adds it
 // to the dynamic table when indexed.
-func (e *Encoder) appendLiteral(dst []byte, f Field, nh, ph uint64, rep repMode, huff huffMode) []byte {
+func (e *Encoder) appendLiteral(dst []byte, f *Field, ph uint64) []byte {
+	rep, huff := e.rep, e.huff
+	nh := hashName(f.Name)
 	nameIdx, _ := staticName(f.Name, nh)
 	if nameIdx == 0 && e.t.len() > 0 {
 		if seq, ok := e.findName(f.Name, nh); ok {

@@ -195,7 +195,7 @@ func generate() ([]byte, error) {
 	}
 	p("}\n\n")
 
-	// Encoder lookup: two open-addressing tables over hashBytes/hashPair
+	// Encoder lookup: two open-addressing tables over hashField/hashName
 	// (copied below from hash.go), one from (name, value) to the static
 	// index, one from a name to the run of static entries with that name.
 	// Linear probing; 0 marks an empty slot.
@@ -216,7 +216,7 @@ func generate() ([]byte, error) {
 	}
 	var pairSlots [staticIndexSize]uint8
 	for i, e := range static {
-		h := hashPair(hashBytes([]byte(e.name)), []byte(e.value))
+		h := hashField([]byte(e.name), []byte(e.value))
 		for j := h; ; j++ {
 			if pairSlots[j%staticIndexSize] == 0 {
 				pairSlots[j%staticIndexSize] = uint8(i + 1)
@@ -226,7 +226,7 @@ func generate() ([]byte, error) {
 	}
 	var nameSlots [staticIndexSize]uint8
 	for _, n := range names {
-		h := hashBytes([]byte(n))
+		h := hashName([]byte(n))
 		for j := h; ; j++ {
 			if nameSlots[j%staticIndexSize] == 0 {
 				nameSlots[j%staticIndexSize] = uint8(runs[n].lo)
@@ -236,11 +236,11 @@ func generate() ([]byte, error) {
 	}
 	p("// staticIndexSize is the size of the static table lookup indexes.\n")
 	p("const staticIndexSize = %d\n\n", staticIndexSize)
-	p("// staticPairIndex maps hashPair(hashBytes(name), value) to the static\n")
+	p("// staticPairIndex maps hashField(name, value) to the static\n")
 	p("// entry with that name and value: probe from hash%%staticIndexSize\n")
 	p("// until a match or a 0.\n")
 	p("var staticPairIndex = [staticIndexSize]uint8{%s}\n\n", joinInts(pairSlots[:]))
-	p("// staticNameIndex maps hashBytes(name) to the first static entry with\n")
+	p("// staticNameIndex maps hashName(name) to the first static entry with\n")
 	p("// that name, probed the same way.\n")
 	p("var staticNameIndex = [staticIndexSize]uint8{%s}\n\n", joinInts(nameSlots[:]))
 	lastOf := make([]int, len(static)+1)
@@ -265,6 +265,17 @@ func generate() ([]byte, error) {
 			p("\n\t")
 		}
 		p("%d, ", c.len)
+	}
+	p("\n}\n\n")
+
+	p("// huffmanEncodeTable is code<<8 | length per byte value: the encoder's\n")
+	p("// one load per symbol.\n")
+	p("var huffmanEncodeTable = [256]uint64{")
+	for i, c := range codes[:256] {
+		if i%8 == 0 {
+			p("\n\t")
+		}
+		p("0x%x, ", uint64(c.code)<<8|uint64(c.len))
 	}
 	p("\n}\n\n")
 
@@ -320,9 +331,11 @@ func joinInts[T uint8 | uint16 | uint32 | int](v []T) string {
 	return strings.Join(s, ", ")
 }
 
-// hashBytes and hashPair are copies of hash.go's (this file is a separate
-// program); TestStaticIndex fails if they drift apart.
-func hashBytes(b []byte) uint64 {
+// sample, mix, hashName and hashField are copies of hash.go's (this file
+// is a separate program); TestStaticIndex fails if they drift apart.
+
+// sample folds a string's length and up to 24 of its bytes into 64 bits.
+func sample(b []byte) uint64 {
 	n := len(b)
 	h := uint64(n) * 0x9e3779b97f4a7c15
 	switch {
@@ -336,13 +349,20 @@ func hashBytes(b []byte) uint64 {
 	case n > 0:
 		h ^= uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
 	}
+	return h
+}
+
+func mix(h uint64) uint64 {
 	h *= 0xbf58476d1ce4e5b9
 	return h ^ h>>29
 }
 
-func hashPair(nameHash uint64, value []byte) uint64 {
-	h := (nameHash ^ bits.RotateLeft64(hashBytes(value), 32)) * 0x94d049bb133111eb
-	return h ^ h>>31
+// hashName hashes a header name.
+func hashName(name []byte) uint64 { return mix(sample(name)) }
+
+// hashField hashes a name and value pair.
+func hashField(name, value []byte) uint64 {
+	return mix(sample(name) ^ bits.RotateLeft64(sample(value), 31))
 }
 
 // rfcStaticTable is RFC 7541 Appendix A, "Static Table Definition".

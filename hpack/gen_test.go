@@ -50,21 +50,20 @@ func TestStaticIndex(t *testing.T) {
 		if string(got.Name) != x[0] || string(got.Value) != x[1] {
 			t.Errorf("static %d: %q: %q, x/net %q", i, got.Name, got.Value, x)
 		}
-		nh := hashBytes(got.Name)
-		if lo, hi := staticName(got.Name, nh); lo == 0 || uint64(i) < lo || uint64(i) > hi {
+		if lo, hi := staticName(got.Name, hashName(got.Name)); lo == 0 || uint64(i) < lo || uint64(i) > hi {
 			t.Errorf("static %d: name run %d..%d", i, lo, hi)
 		}
-		if j := staticPair(got.Name, got.Value, hashPair(nh, got.Value)); j != uint64(i) {
+		if j := staticPair(got.Name, got.Value, hashField(got.Name, got.Value)); j != uint64(i) {
 			t.Errorf("static %d: pair lookup gives %d", i, j)
 		}
 	}
 	for _, f := range [][2]string{{"x-not-there", ""}, {":method", "PUT"}, {"", ""}, {":path", "/index.htm"}} {
 		n, v := []byte(f[0]), []byte(f[1])
-		if i := staticPair(n, v, hashPair(hashBytes(n), v)); i != 0 {
+		if i := staticPair(n, v, hashField(n, v)); i != 0 {
 			t.Errorf("%q found at %d", f, i)
 		}
 	}
-	if lo, _ := staticName([]byte("x-not-there"), hashBytes([]byte("x-not-there"))); lo != 0 {
+	if lo, _ := staticName([]byte("x-not-there"), hashName([]byte("x-not-there"))); lo != 0 {
 		t.Error("unknown name found")
 	}
 }

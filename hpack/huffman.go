@@ -27,30 +27,36 @@ func AppendHuffman(dst, s []byte) []byte {
 	}
 	buf := dst[:cap(dst)]
 	w := len(dst)
-	// acc holds n < 32 pending bits plus one code of at most 30 bits, so
-	// it never overflows 64 bits; whole 32-bit words are flushed.
+	// acc holds n < 32 pending bits plus at most 32 new ones, so it never
+	// overflows 64 bits; whole 32-bit words are flushed.
 	var acc uint64
 	var n uint
 	i := 0
-	for ; i < len(s) && w+4 <= len(buf); i++ {
-		c := s[i]
-		l := uint(huffmanCodeLens[c]) & 63
-		acc = acc<<l | uint64(huffmanCodes[c])
-		n += l
+	// Two symbols per step while their codes total at most 32 bits (two
+	// characters of header text nearly always do): with n < 32 pending
+	// bits acc never overflows, and the flush branch runs half as often.
+	for ; i+1 < len(s) && w+4 <= len(buf); i += 2 {
+		e1, e2 := huffmanEncodeTable[s[i]], huffmanEncodeTable[s[i+1]]
+		l1, l2 := uint(e1)&63, uint(e2)&63
+		if l1+l2 > 32 {
+			break
+		}
+		acc = (acc<<l1|e1>>8)<<l2 | e2>>8
+		n += l1 + l2
 		if n >= 32 {
-			n -= 32
+			n %= 32
 			binary.BigEndian.PutUint32(buf[w:], uint32(acc>>n))
 			w += 4
 		}
 	}
 	dst = buf[:w]
 	for ; i < len(s); i++ {
-		c := s[i]
-		l := uint(huffmanCodeLens[c]) & 63
-		acc = acc<<l | uint64(huffmanCodes[c])
+		e := huffmanEncodeTable[s[i]]
+		l := uint(e) & 63
+		acc = acc<<l | e>>8
 		n += l
 		if n >= 32 {
-			n -= 32
+			n %= 32
 			dst = binary.BigEndian.AppendUint32(dst, uint32(acc>>n))
 		}
 	}

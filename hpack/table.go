@@ -176,7 +176,7 @@ func (t *dynTable) add(name, value []byte, nameSeq uint64) bool {
 const noSeq = ^uint64(0)
 
 // staticPair returns the static table index of (name, value), or 0; ph is
-// hashPair(hashBytes(name), value).
+// hashField(name, value).
 func staticPair(name, value []byte, ph uint64) uint64 {
 	for j := ph; ; j++ {
 		i := staticPairIndex[j%staticIndexSize]
@@ -190,7 +190,7 @@ func staticPair(name, value []byte, ph uint64) uint64 {
 }
 
 // staticName returns the first and last static table index of the entries
-// named name, or 0, 0; nh is hashBytes(name).
+// named name, or 0, 0; nh is hashName(name).
 func staticName(name []byte, nh uint64) (lo, hi uint64) {
 	for j := nh; ; j++ {
 		i := staticNameIndex[j%staticIndexSize]

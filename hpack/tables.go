@@ -71,12 +71,12 @@ var staticTable = [62]staticEntry{
 // staticIndexSize is the size of the static table lookup indexes.
 const staticIndexSize = 256
 
-// staticPairIndex maps hashPair(hashBytes(name), value) to the static
+// staticPairIndex maps hashField(name, value) to the static
 // entry with that name and value: probe from hash%staticIndexSize
 // until a match or a 0.
-var staticPairIndex = [staticIndexSize]uint8{0, 0, 0, 20, 0, 0, 52, 0, 0, 0, 0, 0, 0, 0, 10, 54, 0, 0, 0, 18, 0, 0, 0, 0, 2, 36, 0, 0, 0, 0, 15, 0, 0, 0, 0, 9, 0, 0, 13, 48, 0, 5, 17, 0, 12, 0, 0, 0, 0, 0, 0, 37, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 1, 0, 3, 0, 0, 0, 26, 0, 57, 0, 39, 0, 0, 0, 0, 0, 0, 11, 0, 19, 0, 55, 0, 22, 0, 0, 0, 0, 29, 51, 33, 0, 0, 0, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 0, 0, 49, 0, 0, 0, 0, 45, 0, 0, 0, 28, 6, 56, 0, 0, 0, 41, 0, 0, 60, 0, 43, 58, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 0, 0, 0, 59, 0, 44, 0, 0, 0, 0, 0, 47, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 35, 0, 46, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 31, 4, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 53, 0, 0, 16, 38, 8, 0, 0, 42, 0, 0, 61, 0, 0, 24}
+var staticPairIndex = [staticIndexSize]uint8{0, 0, 0, 0, 0, 19, 0, 0, 0, 0, 0, 31, 44, 0, 0, 0, 0, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 57, 1, 52, 0, 0, 36, 0, 0, 21, 0, 0, 49, 0, 0, 0, 0, 0, 24, 30, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0, 0, 43, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 48, 0, 0, 28, 0, 0, 0, 0, 0, 0, 17, 0, 33, 0, 0, 0, 0, 0, 7, 0, 0, 0, 12, 13, 54, 0, 0, 32, 0, 0, 37, 0, 26, 50, 0, 0, 0, 0, 0, 0, 18, 46, 14, 0, 56, 20, 0, 35, 0, 0, 0, 58, 0, 0, 0, 0, 0, 0, 0, 2, 6, 45, 0, 0, 59, 4, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 34, 0, 8, 9, 10, 15, 25, 27, 29, 0, 0, 16, 0, 61, 0, 38, 0, 0, 0, 0, 0, 0, 11, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 39, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 47, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 51, 0, 0, 0, 22, 0, 0, 0, 0, 0, 0}
 
-// staticNameIndex maps hashBytes(name) to the first static entry with
+// staticNameIndex maps hashName(name) to the first static entry with
 // that name, probed the same way.
 var staticNameIndex = [staticIndexSize]uint8{0, 0, 0, 0, 0, 19, 0, 0, 0, 0, 0, 31, 44, 0, 0, 0, 0, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 57, 1, 52, 0, 0, 36, 0, 0, 21, 0, 0, 49, 0, 0, 0, 0, 0, 24, 30, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0, 0, 43, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 48, 0, 0, 28, 0, 0, 0, 0, 0, 0, 17, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 54, 0, 0, 32, 0, 0, 37, 0, 26, 50, 0, 0, 0, 0, 0, 0, 18, 46, 0, 0, 56, 20, 0, 35, 0, 0, 0, 58, 0, 0, 0, 0, 0, 0, 0, 45, 0, 0, 0, 0, 59, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 34, 0, 15, 27, 0, 0, 25, 29, 0, 0, 0, 0, 0, 61, 0, 38, 0, 0, 0, 0, 0, 0, 0, 0, 6, 42, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 39, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 47, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 51, 0, 0, 0, 22, 0, 0, 0, 0, 0, 0}
 
@@ -139,6 +139,43 @@ var huffmanCodeLens = [257]uint8{
 	20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23,
 	26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26,
 	30,
+}
+
+// huffmanEncodeTable is code<<8 | length per byte value: the encoder's
+// one load per symbol.
+var huffmanEncodeTable = [256]uint64{
+	0x1ff80d, 0x7fffd817, 0xfffffe21c, 0xfffffe31c, 0xfffffe41c, 0xfffffe51c, 0xfffffe61c, 0xfffffe71c,
+	0xfffffe81c, 0xffffea18, 0x3ffffffc1e, 0xfffffe91c, 0xfffffea1c, 0x3ffffffd1e, 0xfffffeb1c, 0xfffffec1c,
+	0xfffffed1c, 0xfffffee1c, 0xfffffef1c, 0xffffff01c, 0xffffff11c, 0xffffff21c, 0x3ffffffe1e, 0xffffff31c,
+	0xffffff41c, 0xffffff51c, 0xffffff61c, 0xffffff71c, 0xffffff81c, 0xffffff91c, 0xffffffa1c, 0xffffffb1c,
+	0x1406, 0x3f80a, 0x3f90a, 0xffa0c, 0x1ff90d, 0x1506, 0xf808, 0x7fa0b,
+	0x3fa0a, 0x3fb0a, 0xf908, 0x7fb0b, 0xfa08, 0x1606, 0x1706, 0x1806,
+	0x5, 0x105, 0x205, 0x1906, 0x1a06, 0x1b06, 0x1c06, 0x1d06,
+	0x1e06, 0x1f06, 0x5c07, 0xfb08, 0x7ffc0f, 0x2006, 0xffb0c, 0x3fc0a,
+	0x1ffa0d, 0x2106, 0x5d07, 0x5e07, 0x5f07, 0x6007, 0x6107, 0x6207,
+	0x6307, 0x6407, 0x6507, 0x6607, 0x6707, 0x6807, 0x6907, 0x6a07,
+	0x6b07, 0x6c07, 0x6d07, 0x6e07, 0x6f07, 0x7007, 0x7107, 0x7207,
+	0xfc08, 0x7307, 0xfd08, 0x1ffb0d, 0x7fff013, 0x1ffc0d, 0x3ffc0e, 0x2206,
+	0x7ffd0f, 0x305, 0x2306, 0x405, 0x2406, 0x505, 0x2506, 0x2606,
+	0x2706, 0x605, 0x7407, 0x7507, 0x2806, 0x2906, 0x2a06, 0x705,
+	0x2b06, 0x7607, 0x2c06, 0x805, 0x905, 0x2d06, 0x7707, 0x7807,
+	0x7907, 0x7a07, 0x7b07, 0x7ffe0f, 0x7fc0b, 0x3ffd0e, 0x1ffd0d, 0xffffffc1c,
+	0xfffe614, 0x3fffd216, 0xfffe714, 0xfffe814, 0x3fffd316, 0x3fffd416, 0x3fffd516, 0x7fffd917,
+	0x3fffd616, 0x7fffda17, 0x7fffdb17, 0x7fffdc17, 0x7fffdd17, 0x7fffde17, 0xffffeb18, 0x7fffdf17,
+	0xffffec18, 0xffffed18, 0x3fffd716, 0x7fffe017, 0xffffee18, 0x7fffe117, 0x7fffe217, 0x7fffe317,
+	0x7fffe417, 0x1fffdc15, 0x3fffd816, 0x7fffe517, 0x3fffd916, 0x7fffe617, 0x7fffe717, 0xffffef18,
+	0x3fffda16, 0x1fffdd15, 0xfffe914, 0x3fffdb16, 0x3fffdc16, 0x7fffe817, 0x7fffe917, 0x1fffde15,
+	0x7fffea17, 0x3fffdd16, 0x3fffde16, 0xfffff018, 0x1fffdf15, 0x3fffdf16, 0x7fffeb17, 0x7fffec17,
+	0x1fffe015, 0x1fffe115, 0x3fffe016, 0x1fffe215, 0x7fffed17, 0x3fffe116, 0x7fffee17, 0x7fffef17,
+	0xfffea14, 0x3fffe216, 0x3fffe316, 0x3fffe416, 0x7ffff017, 0x3fffe516, 0x3fffe616, 0x7ffff117,
+	0x3ffffe01a, 0x3ffffe11a, 0xfffeb14, 0x7fff113, 0x3fffe716, 0x7ffff217, 0x3fffe816, 0x1ffffec19,
+	0x3ffffe21a, 0x3ffffe31a, 0x3ffffe41a, 0x7ffffde1b, 0x7ffffdf1b, 0x3ffffe51a, 0xfffff118, 0x1ffffed19,
+	0x7fff213, 0x1fffe315, 0x3ffffe61a, 0x7ffffe01b, 0x7ffffe11b, 0x3ffffe71a, 0x7ffffe21b, 0xfffff218,
+	0x1fffe415, 0x1fffe515, 0x3ffffe81a, 0x3ffffe91a, 0xffffffd1c, 0x7ffffe31b, 0x7ffffe41b, 0x7ffffe51b,
+	0xfffec14, 0xfffff318, 0xfffed14, 0x1fffe615, 0x3fffe916, 0x1fffe715, 0x1fffe815, 0x7ffff317,
+	0x3fffea16, 0x3fffeb16, 0x1ffffee19, 0x1ffffef19, 0xfffff418, 0xfffff518, 0x3ffffea1a, 0x7ffff417,
+	0x3ffffeb1a, 0x7ffffe61b, 0x3ffffec1a, 0x3ffffed1a, 0x7ffffe71b, 0x7ffffe81b, 0x7ffffe91b, 0x7ffffea1b,
+	0x7ffffeb1b, 0xffffffe1c, 0x7ffffec1b, 0x7ffffed1b, 0x7ffffee1b, 0x7ffffef1b, 0x7fffff01b, 0x3ffffee1a,
 }
 
 // huffmanLookupBits is the index width of huffmanDecodeTable.

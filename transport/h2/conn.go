@@ -264,14 +264,18 @@ func (c *conn) start() {
 		c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(c.connWindow-65535))
 		c.recvWin = c.connWindow
 	}
+	// The timers are made under mu: closeLocked, which stops them, may
+	// run on the writer as soon as it starts.
+	if !c.closing {
+		if c.cfg.keepAliveInterval > 0 {
+			c.kaTimer = time.AfterFunc(c.cfg.keepAliveInterval, c.keepAliveTick)
+		}
+		if !c.client && c.cfg.idleTimeout > 0 {
+			c.idleTimer = time.AfterFunc(c.cfg.idleTimeout, c.idleTick)
+		}
+	}
 	c.mu.Unlock()
 	go c.writeLoop()
-	if c.cfg.keepAliveInterval > 0 {
-		c.kaTimer = time.AfterFunc(c.cfg.keepAliveInterval, c.keepAliveTick)
-	}
-	if !c.client && c.cfg.idleTimeout > 0 {
-		c.idleTimer = time.AfterFunc(c.cfg.idleTimeout, c.idleTick)
-	}
 }
 
 // settingsSentLocked arms the SETTINGS_TIMEOUT for a SETTINGS frame just
@@ -347,15 +351,18 @@ func (c *conn) wakeWriterLocked() {
 
 // queueControlLocked accounts for a control frame the reader queued in
 // answer to the peer. A peer that makes us queue many without reading them
-// is flooding us (CVE-2019-9512, -9515), so past the cap the connection ends.
-func (c *conn) queueControlLocked() bool {
+// is flooding us (CVE-2019-9512, -9515), so past the cap the connection
+// fails and the reader, which gets the error back, stops reading: nothing
+// more is queued, and failLocked bounds how long the writer may wait for
+// the peer to take the GOAWAY.
+func (c *conn) queueControlLocked() error {
 	c.ctrlQueued++
 	if lim := c.cfg.maxControlFrames; lim > 0 && c.ctrlQueued > 10*lim {
-		c.failLocked(&connError{frames.ErrCodeEnhanceYourCalm, "too many queued control frames"})
-		return false
+		c.failLocked(errControlQueue)
+		return errControlQueue
 	}
 	c.wakeWriterLocked()
-	return true
+	return nil
 }
 
 // failLocked ends the connection for a connection error: GOAWAY with its
@@ -376,6 +383,9 @@ func (c *conn) failLocked(err error) {
 	}
 	c.wbuf = frames.AppendGoAway(c.wbuf, c.maxPeerID, code, debug)
 	c.closeLocked(err, closeLinger)
+	// The GOAWAY is a courtesy: a writer stuck on a peer that does not
+	// read gives up after the linger time, and the connection closes.
+	c.nc.SetWriteDeadline(time.Now().Add(lingerTimeout))
 }
 
 // closeLocked starts closing: every stream fails with err, no new ones
@@ -411,10 +421,18 @@ func (c *conn) closeLocked(err error, mode int) {
 	c.writerCond.Broadcast()
 	if mode == closeNow {
 		// Unblock the reader and a writer stuck on a peer that does not
-		// read; what is still queued is lost, as Close promises.
-		c.nc.Close()
+		// read; what is still queued is lost, as Close promises. The
+		// writer closes the socket once it is out of its loop: Close may
+		// block (a TLS close_notify waits up to 5s for a peer that does
+		// not read), so it never runs under mu. Deadlines change nothing
+		// else and return at once; every later change of a deadline is
+		// made under mu and only while the connection is not closing.
+		c.nc.SetDeadline(aLongTimeAgo)
 	}
 }
+
+// aLongTimeAgo is a deadline in the past: I/O waiting on it fails at once.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // writeLoop is the connection's writer goroutine. It takes everything
 // queued in wbuf, adds DATA from streams whose data waits in their own
@@ -428,6 +446,9 @@ func (c *conn) writeLoop() {
 	for {
 		if c.nActive > 0 {
 			c.fillLocked()
+		}
+		if c.closing && c.closeMode == closeNow {
+			break
 		}
 		if len(c.wbuf) == 0 {
 			if c.closing {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/frames"
@@ -249,3 +251,112 @@ func TestInitialWindowChangeMidStream(t *testing.T) {
 }
 
 var _ = errors.New
+
+// A client that floods PINGs (or SETTINGS, each needing an ACK) and never
+// reads: the answers pile up behind a writer blocked on the peer. Past the
+// cap on queued control frames the server stops reading, gives the GOAWAY
+// the linger time to leave, and closes; it never holds more than the cap.
+// Other connections are served meanwhile and after. The floods stay under
+// the per-second PING/SETTINGS limit, so only the queue cap can stop them.
+func TestControlQueueCapPeerNotReading(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		frame func(b []byte) []byte
+	}{
+		{"ping", func(b []byte) []byte { return frames.AppendPing(b, false, [8]byte{7}) }},
+		{"settings", func(b []byte) []byte { return frames.AppendSettings(b) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const limit = 10 // frames per second; 10*limit queued at most
+				srv := h2.NewServer(transport.HandlerFunc(echo), h2.WithMaxControlFrames(limit),
+					h2.WithSettingsTimeout(time.Hour))
+				cc, sc := net.Pipe()
+				done := make(chan struct{})
+				go func() { srv.ServeConn(sc); close(done) }()
+				// A pipe has no buffer: not reading cc blocks the server's
+				// writer on its first write, like a full TCP window.
+				if _, err := cc.Write(clientPreface(false)); err != nil {
+					t.Fatal(err)
+				}
+				sent := 0
+				var batch []byte
+				for i := 0; i < limit-1; i++ {
+					batch = tc.frame(batch)
+				}
+				for sent < 100*limit {
+					if _, err := cc.Write(batch); err != nil {
+						break
+					}
+					sent += limit - 1
+					time.Sleep(time.Second)
+
+					if sent == 5*(limit-1) {
+						// Halfway: another client is served all the same.
+						servedOnPipe(t, srv)
+					}
+				}
+				<-done
+				// The frames that arrived before the writer took its
+				// first buffer, and the batch that crossed the cap, are
+				// over it.
+				if sent > 12*limit {
+					t.Fatalf("server read %d control frames from a peer that reads nothing; cap is %d", sent, 10*limit)
+				}
+				cc.Close()
+				servedOnPipe(t, srv)
+				srv.Close()
+			})
+		})
+	}
+}
+
+// servedOnPipe makes one request to srv over a new pipe connection and
+// checks the answer.
+func servedOnPipe(t *testing.T, srv *h2.Server) {
+	t.Helper()
+	cn, sn := net.Pipe()
+	done := make(chan struct{})
+	go func() { srv.ServeConn(sn); close(done) }()
+	c, _ := h2.NewClientConn(cn)
+	if _, body, _, err := call(t, c, "POST", "/echo", []byte("fine"), nil); err != nil || body != "fine" {
+		t.Fatalf("well-behaved client: %q %v", body, err)
+	}
+	c.Close()
+	<-done
+}
+
+// The handler queue: a client that opens streams and resets them at once
+// frees its concurrency slots, but handlers that do not watch their
+// context keep running, so the streams queue for a handler. Past four
+// times MaxConcurrentStreams queued, GOAWAY ENHANCE_YOUR_CALM.
+func TestHandlerQueueCap(t *testing.T) {
+	checkGoroutines(t)
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	ts := startServer(t, func(st transport.ServerStream) {
+		if string(st.Request().Path()) == "/stuck" {
+			<-release
+			return
+		}
+		echo(st)
+	}, false, h2.WithMaxConcurrentStreams(2), h2.WithResetLimit(0, 0))
+	t.Cleanup(free) // before the server's cleanup, which waits for handlers
+	p := dialRaw(t, ts.addr)
+	for id := uint32(1); id < 2*(2+4*2+2); id += 2 {
+		p.request(id, false, "/stuck")
+		p.out = frames.AppendRSTStream(p.out, id, frames.ErrCodeCancel)
+	}
+	p.flush()
+	var debug string
+	p.until(func(f *frames.Frame) bool {
+		debug = string(f.Data)
+		return f.Type == frames.FrameGoAway
+	})
+	if !strings.Contains(debug, "waiting for a handler") {
+		t.Fatalf("GOAWAY %q, want the handler queue's", debug)
+	}
+	stillServes(t, ts.addr)
+	free()
+}

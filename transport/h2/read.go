@@ -21,6 +21,7 @@ var (
 	errControlFlood     = &connError{frames.ErrCodeEnhanceYourCalm, "too many PING or SETTINGS frames while nothing is answered"}
 	errEmptyFlood       = &connError{frames.ErrCodeEnhanceYourCalm, "too many empty DATA frames"}
 	errTooManyHandlers  = &connError{frames.ErrCodeEnhanceYourCalm, "too many streams waiting for a handler"}
+	errControlQueue     = &connError{frames.ErrCodeEnhanceYourCalm, "too many control frames queued for a peer that does not read"}
 	errStreamIDOrder    = &connError{frames.ErrCodeProtocol, "stream ID below one already used (RFC 9113 §5.1.1)"}
 	errHeadersClosed    = &connError{frames.ErrCodeStreamClosed, "HEADERS on a closed stream (RFC 9113 §5.1)"}
 )
@@ -52,11 +53,25 @@ func (c *conn) readLoop() error {
 			}
 			gotSettings = true
 			if !c.client && c.cfg.prefaceTimeout > 0 {
-				c.nc.SetReadDeadline(noDeadline)
+				// Under mu: a connection closed meanwhile keeps the
+				// deadline that closeLocked set.
+				c.mu.Lock()
+				if !c.closing {
+					c.nc.SetReadDeadline(noDeadline)
+				}
+				c.mu.Unlock()
 			}
 		}
 		if err := c.handleFrame(f); err != nil {
 			return err
+		}
+		select {
+		case <-c.done:
+			// The connection is closing: nothing the peer sends now is
+			// answered, so reading on would only queue what nobody
+			// writes.
+			return transport.ErrConnClosed
+		default:
 		}
 	}
 }
@@ -119,8 +134,7 @@ func (c *conn) onStreamError(f *frames.Frame, se *frames.StreamError) error {
 		return errIdleStream
 	}
 	c.wbuf = frames.AppendRSTStream(c.wbuf, id, code)
-	c.queueControlLocked()
-	return nil
+	return c.queueControlLocked()
 }
 
 // idleLocked reports whether id names a stream still idle (RFC 9113
@@ -184,7 +198,7 @@ func (c *conn) onRequestHeaders(f *frames.Frame) error {
 			return errHeadersClosed
 		case closedByPeer:
 			c.wbuf = frames.AppendRSTStream(c.wbuf, id, frames.ErrCodeStreamClosed)
-			c.queueControlLocked()
+			return c.queueControlLocked()
 		}
 	case st.recvEnded:
 		// RFC 9113 §5.1: half-closed (remote), STREAM_CLOSED.
@@ -245,9 +259,9 @@ func (c *conn) onNewStream(f *frames.Frame) error {
 			// RFC 9113 §8.1.1: a malformed request is a stream error.
 			c.wbuf = frames.AppendRSTStream(c.wbuf, id, frames.ErrCodeProtocol)
 		}
-		c.queueControlLocked()
+		err := c.queueControlLocked()
 		c.mu.Unlock()
-		return nil
+		return err
 	}
 	st.id = id
 	st.counted = true
@@ -312,8 +326,7 @@ func (c *conn) onData(f *frames.Frame) error {
 			return nil
 		}
 		c.wbuf = frames.AppendRSTStream(c.wbuf, id, frames.ErrCodeStreamClosed)
-		c.queueControlLocked()
-		return nil
+		return c.queueControlLocked()
 	}
 	if st.recvEnded {
 		st.resetLocked(frames.ErrCodeStreamClosed)
@@ -435,8 +448,7 @@ func (c *conn) onSettings(f *frames.Frame) error {
 		}
 	}
 	c.wbuf = frames.AppendSettingsAck(c.wbuf)
-	c.queueControlLocked()
-	return nil
+	return c.queueControlLocked()
 }
 
 func (c *conn) onPing(f *frames.Frame) error {
@@ -460,8 +472,7 @@ func (c *conn) onPing(f *frames.Frame) error {
 		return errControlFlood
 	}
 	c.wbuf = frames.AppendPing(c.wbuf, true, d)
-	c.queueControlLocked()
-	return nil
+	return c.queueControlLocked()
 }
 
 func (c *conn) onGoAway(f *frames.Frame) error {

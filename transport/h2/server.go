@@ -44,6 +44,11 @@ func (s *Server) ServeConn(nc net.Conn) {
 	c.handler = s.handler
 	c.handlers = &s.handlers
 	c.work = make(chan *stream)
+	// The deadline is set before the connection is listed, so that a
+	// Close, which sets a deadline in the past, cannot be undone by it.
+	if d := s.cfg.prefaceTimeout; d > 0 {
+		nc.SetReadDeadline(time.Now().Add(d))
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -60,9 +65,6 @@ func (s *Server) ServeConn(nc net.Conn) {
 		s.conning.Done()
 	}()
 
-	if d := s.cfg.prefaceTimeout; d > 0 {
-		nc.SetReadDeadline(time.Now().Add(d))
-	}
 	if err := c.fr.ReadClientPreface(); err != nil {
 		// RFC 9113 §3.4: an invalid preface is a connection error; the
 		// peer may not speak HTTP/2 at all, so GOAWAY is only courtesy.

@@ -31,7 +31,7 @@ func (cc *ClientConn) Invoke(ctx context.Context, method string, args, reply any
 // clientCall is the pooled state of a unary call.
 type clientCall struct {
 	ci      callInfo
-	prefix  [envelopeSize]byte
+	mr      msgReader
 	scratch []byte
 }
 
@@ -117,7 +117,8 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 	if stat != nil {
 		return stat.Err()
 	}
-	bp, err := readEnvelope(st, &call.prefix, ci.maxRecv, dc)
+	call.mr.reset()
+	payload, bp, err := call.mr.next(st, ci.maxRecv, dc)
 	if err == io.EOF {
 		stat, err := trailerStatus(st)
 		captureMD(ci, &resp.Header, st.Trailers(), false)
@@ -132,12 +133,14 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 	if err != nil {
 		return err
 	}
-	err = ci.codec.Unmarshal(*bp, reply)
-	putBuf(bp)
+	err = ci.codec.Unmarshal(payload, reply)
+	if bp != nil {
+		putBuf(bp)
+	}
 	if err != nil {
 		return status.Error(codes.Internal, "grpc: failed to unmarshal the received message: "+err.Error())
 	}
-	if _, err := io.ReadFull(st, call.prefix[:1]); err != io.EOF {
+	if eof, err := call.mr.atEOF(st); !eof {
 		if err == nil {
 			return errTwoResponses
 		}
@@ -267,7 +270,7 @@ type clientStream struct {
 	headerMD     metadata.MD
 
 	recvMu  sync.Mutex
-	prefix  [envelopeSize]byte
+	mr      msgReader
 	recvd   int
 	doneErr error // io.EOF for OK
 	ended   bool
@@ -453,15 +456,17 @@ func (cs *clientStream) RecvMsg(m any) error {
 		}
 		return cs.end(err)
 	}
-	bp, err := readEnvelope(cs.st, &cs.prefix, cs.ci.maxRecv, cs.dc)
+	payload, bp, err := cs.mr.next(cs.st, cs.ci.maxRecv, cs.dc)
 	if err == io.EOF {
 		return cs.end(cs.trailerStatus())
 	}
 	if err != nil {
 		return cs.end(toStatus(cs.ctx, err))
 	}
-	err = cs.ci.codec.Unmarshal(*bp, m)
-	putBuf(bp)
+	err = cs.ci.codec.Unmarshal(payload, m)
+	if bp != nil {
+		putBuf(bp)
+	}
 	if err != nil {
 		err = status.Error(codes.Internal, "grpc: failed to unmarshal the received message: "+err.Error())
 		cs.st.Cancel(transport.Cancel)
@@ -470,7 +475,7 @@ func (cs *clientStream) RecvMsg(m any) error {
 	cs.recvd++
 	if !cs.desc.ServerStreams {
 		// One response: the call ends with it; its status decides.
-		if _, err := io.ReadFull(cs.st, cs.prefix[:1]); err != io.EOF {
+		if eof, err := cs.mr.atEOF(cs.st); !eof {
 			if err == nil {
 				err = errTwoResponses
 				cs.st.Cancel(transport.Cancel)
@@ -533,5 +538,6 @@ func (cs *clientStream) finish() {
 		cs.sendMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
+		cs.mr.release()
 	})
 }

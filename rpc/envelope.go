@@ -43,47 +43,6 @@ func sendTooLarge(n, max int) error {
 		"grpc: trying to send message larger than max ("+strconv.Itoa(n)+" vs. "+strconv.Itoa(max)+")")
 }
 
-// readEnvelope reads one message from r into a pooled buffer the caller must
-// release with putBuf. The length is checked against max before anything
-// is allocated for the payload, and so is the size after decompression
-// (dc nil means identity). It returns io.EOF when r ends cleanly before a
-// message, and r's own error (a *transport.StreamError, say) unwrapped.
-func readEnvelope(r io.Reader, prefix *[envelopeSize]byte, max int, dc Compressor) (*[]byte, error) {
-	if n, err := io.ReadFull(r, prefix[:]); err != nil {
-		if err == io.ErrUnexpectedEOF || (err == io.EOF && n > 0) {
-			return nil, errTruncated
-		}
-		return nil, err
-	}
-	flag := prefix[0]
-	n := binary.BigEndian.Uint32(prefix[1:])
-	if flag > flagCompressed {
-		return nil, errBadFlag
-	}
-	if int64(n) > int64(max) {
-		return nil, tooLarge(int(n), max)
-	}
-	if flag == flagCompressed && dc == nil {
-		return nil, errCompressedNoAlgo
-	}
-	bp := getBuf(int(n))
-	b := (*bp)[:n]
-	if _, err := io.ReadFull(r, b); err != nil {
-		putBuf(bp)
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			return nil, errTruncated
-		}
-		return nil, err
-	}
-	*bp = b
-	if flag != flagCompressed {
-		return bp, nil
-	}
-	out, err := decompress(dc, b, max)
-	putBuf(bp)
-	return out, err
-}
-
 // marshalEnvelope marshals m with codec after a 5-byte prefix, compressing
 // it when c is not nil, into bp or a larger pooled buffer that replaces it.
 // The caller releases the returned buffer with putBuf, even on error. A
@@ -128,4 +87,132 @@ func marshalEnvelope(bp *[]byte, codec Codec, m any, c Compressor, max int) (*[]
 	}
 	binary.BigEndian.PutUint32(b[1:envelopeSize], uint32(n))
 	return bp, nil
+}
+
+// msgReaderSize is the read buffer of a msgReader: big enough that a
+// stream of small messages takes one transport Read for many of them.
+const msgReaderSize = 16 << 10
+
+// msgReader reads length-prefixed messages from a stream through a pooled
+// buffer, so that small messages cost a fraction of a transport Read each
+// and are unmarshalled in place rather than copied out first.
+type msgReader struct {
+	buf  *[]byte
+	r, w int
+}
+
+// reset forgets buffered bytes, keeping the buffer for the next call.
+func (m *msgReader) reset() { m.r, m.w = 0, 0 }
+
+// release returns the buffer to its pool.
+func (m *msgReader) release() {
+	if m.buf != nil {
+		putBuf(m.buf)
+		m.buf = nil
+	}
+	m.r, m.w = 0, 0
+}
+
+// fill reads from src until at least need bytes are buffered. It returns
+// io.EOF only when src ended with nothing buffered at all.
+func (m *msgReader) fill(src io.Reader, need int) error {
+	if m.buf == nil {
+		m.buf = getBuf(msgReaderSize)
+		*m.buf = (*m.buf)[:cap(*m.buf)]
+	}
+	b := *m.buf
+	if m.r+need > len(b) {
+		m.w = copy(b, b[m.r:m.w])
+		m.r = 0
+	}
+	for m.w-m.r < need {
+		n, err := src.Read(b[m.w:])
+		m.w += n
+		if err != nil {
+			if m.w-m.r >= need {
+				return nil
+			}
+			if err == io.EOF {
+				if m.w == m.r {
+					return io.EOF
+				}
+				return errTruncated
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// next reads the next message. The payload is either a view into the
+// reader's buffer, valid until the next call, with bp nil; or, for a
+// message larger than the buffer or a compressed one, a pooled buffer bp
+// that the caller releases with putBuf. Limits are as for readEnvelope.
+func (m *msgReader) next(src io.Reader, max int, dc Compressor) (payload []byte, bp *[]byte, err error) {
+	if err := m.fill(src, envelopeSize); err != nil {
+		return nil, nil, err
+	}
+	b := *m.buf
+	flag := b[m.r]
+	n := binary.BigEndian.Uint32(b[m.r+1:])
+	if flag > flagCompressed {
+		return nil, nil, errBadFlag
+	}
+	if int64(n) > int64(max) {
+		return nil, nil, tooLarge(int(n), max)
+	}
+	if flag == flagCompressed && dc == nil {
+		return nil, nil, errCompressedNoAlgo
+	}
+	m.r += envelopeSize
+	size := int(n)
+	if size <= len(b) {
+		if err := m.fill(src, size); err != nil {
+			if err == io.EOF {
+				err = errTruncated
+			}
+			return nil, nil, err
+		}
+		payload = (*m.buf)[m.r : m.r+size]
+		m.r += size
+	} else {
+		// Too big for the buffer: take what is buffered, read the rest
+		// straight into a buffer of the message's size.
+		bp = getBuf(size)
+		have := copy((*bp)[:size], b[m.r:m.w])
+		m.r, m.w = 0, 0
+		if _, err := io.ReadFull(src, (*bp)[have:size]); err != nil {
+			putBuf(bp)
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				err = errTruncated
+			}
+			return nil, nil, err
+		}
+		*bp = (*bp)[:size]
+		payload = *bp
+	}
+	if flag != flagCompressed {
+		return payload, bp, nil
+	}
+	out, err := decompress(dc, payload, max)
+	if bp != nil {
+		putBuf(bp)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return *out, out, nil
+}
+
+// atEOF reports whether src ends after what has been read: true at a
+// clean end, false with a nil error when another message follows.
+func (m *msgReader) atEOF(src io.Reader) (bool, error) {
+	if m.w > m.r {
+		return false, nil
+	}
+	err := m.fill(src, 1)
+	if err == io.EOF {
+		return true, nil
+	}
+	return false, err
 }

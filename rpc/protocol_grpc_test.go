@@ -202,6 +202,23 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// readEnvelope reads one message with a fresh msgReader into a pooled
+// buffer the caller releases.
+func readEnvelope(r io.Reader, _ *[envelopeSize]byte, max int, dc Compressor) (*[]byte, error) {
+	var m msgReader
+	defer m.release()
+	p, bp, err := m.next(r, max, dc)
+	if err != nil {
+		return nil, err
+	}
+	if bp != nil {
+		return bp, nil
+	}
+	out := getBuf(len(p))
+	*out = append(*out, p...)
+	return out, nil
+}
+
 func TestReadEnvelope(t *testing.T) {
 	var prefix [envelopeSize]byte
 	read := func(b []byte, max int, dc Compressor) ([]byte, error) {
@@ -330,4 +347,78 @@ func TestBufPool(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { putBuf(getBuf(100)) }); a != 0 {
 		t.Fatalf("getBuf/putBuf allocate %.1f", a)
 	}
+}
+
+// oneByteReader returns at most n bytes per Read, to split envelopes
+// anywhere.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.n, len(r.b))
+	copy(p, r.b[:k])
+	r.b = r.b[k:]
+	return k, nil
+}
+
+func TestMsgReader(t *testing.T) {
+	var stream []byte
+	var want [][]byte
+	for _, size := range []int{0, 1, 100, msgReaderSize - 5, msgReaderSize, 3 * msgReaderSize, 7, 50000} {
+		p := bytes.Repeat([]byte{byte(size)}, size)
+		want = append(want, p)
+		stream = append(stream, envelope(0, p)...)
+	}
+	for _, chunk := range []int{1, 3, 5, 1000, 1 << 20} {
+		var m msgReader
+		src := &chunkReader{b: stream, n: chunk}
+		for i, w := range want {
+			got, bp, err := m.next(src, 1<<20, nil)
+			if err != nil || !bytes.Equal(got, w) {
+				t.Fatalf("chunk %d, message %d: %d bytes, %v", chunk, i, len(got), err)
+			}
+			if bp != nil {
+				putBuf(bp)
+			}
+		}
+		if eof, err := m.atEOF(src); !eof || err != nil {
+			t.Fatalf("chunk %d: atEOF = %v, %v", chunk, eof, err)
+		}
+		if _, _, err := m.next(src, 1<<20, nil); err != io.EOF {
+			t.Fatalf("chunk %d: after the end: %v", chunk, err)
+		}
+		m.release()
+	}
+	// Truncated envelopes and payloads, limits, a second message.
+	var m msgReader
+	for _, b := range [][]byte{{0, 0, 0}, envelope(0, []byte("hello"))[:8], envelope(0, make([]byte, 40000))[:30000]} {
+		m.reset()
+		if _, _, err := m.next(&chunkReader{b: b, n: 7}, 1<<20, nil); status.Code(err) != codes.Internal {
+			t.Fatalf("truncated %d bytes: %v", len(b), err)
+		}
+	}
+	m.reset()
+	if _, _, err := m.next(&chunkReader{b: []byte{0, 0xff, 0xff, 0xff, 0xff}, n: 5}, 4<<20, nil); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("huge: %v", err)
+	}
+	m.reset()
+	two := &chunkReader{b: append(envelope(0, []byte("a")), envelope(0, []byte("b"))...), n: 100}
+	m.next(two, 10, nil)
+	if eof, err := m.atEOF(two); eof || err != nil {
+		t.Fatalf("second message not seen: %v, %v", eof, err)
+	}
+	// Compressed messages come back decompressed.
+	m.reset()
+	bp, _ := marshalEnvelope(getBuf(0), ProtoCodec{}, wrapperspb.String("zipped"), Gzip, 1<<20)
+	got, out, err := m.next(&chunkReader{b: *bp, n: 3}, 1<<20, Gzip)
+	var s wrapperspb.StringValue
+	if err != nil || out == nil || (ProtoCodec{}).Unmarshal(got, &s) != nil || s.Value != "zipped" {
+		t.Fatalf("compressed: %v", err)
+	}
+	m.release()
 }

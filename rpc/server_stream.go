@@ -38,8 +38,9 @@ type serverCall struct {
 	sendComp Compressor
 
 	dec    func(any) error
-	req    *[]byte
-	prefix [envelopeSize]byte
+	mr     msgReader
+	req    []byte  // the unary request's payload
+	reqBuf *[]byte // its pooled buffer, when not a view into mr
 	recvd  int
 
 	headerSent bool
@@ -150,10 +151,11 @@ func (c *serverCall) release() {
 		c.cancel()
 		c.cancel = nil
 	}
-	if c.req != nil {
-		putBuf(c.req)
-		c.req = nil
+	if c.reqBuf != nil {
+		putBuf(c.reqBuf)
 	}
+	c.req, c.reqBuf = nil, nil
+	c.mr.reset()
 	c.srv, c.st, c.mi, c.codec, c.parent = nil, nil, nil, nil, nil
 	c.recvComp, c.sendComp = nil, nil
 	c.recvd = 0
@@ -197,15 +199,13 @@ func (c *serverCall) incomingMD() metadata.MD {
 func (c *serverCall) Context() context.Context { return c }
 
 func (c *serverCall) runUnary() {
-	bp, err := c.recvOne()
+	payload, bp, err := c.recvOne()
 	if err != nil {
 		c.finish(err)
 		return
 	}
-	c.req = bp
+	c.req, c.reqBuf = payload, bp
 	resp, err := c.mi.unary(c.mi.srv, c, c.dec, c.srv.unaryInt)
-	putBuf(c.req)
-	c.req = nil
 	if err == nil {
 		// Finish follows at once and sends everything queued, so the
 		// response needs no flush of its own.
@@ -230,7 +230,7 @@ func (c *serverCall) decode(m any) error {
 	if c.req == nil {
 		return errNoRequest
 	}
-	if err := c.codec.Unmarshal(*c.req, m); err != nil {
+	if err := c.codec.Unmarshal(c.req, m); err != nil {
 		return status.Error(codes.Internal, "grpc: error unmarshalling request: "+err.Error())
 	}
 	return nil
@@ -248,22 +248,24 @@ var (
 // call and checks that the client ended its side after it. Zero or two
 // messages fail the call with UNIMPLEMENTED, which the Connect conformance
 // suite requires of gRPC servers.
-func (c *serverCall) recvOne() (*[]byte, error) {
-	bp, err := readEnvelope(c.st, &c.prefix, c.srv.opts.maxRecv, c.recvComp)
+func (c *serverCall) recvOne() (payload []byte, bp *[]byte, err error) {
+	payload, bp, err = c.mr.next(c.st, c.srv.opts.maxRecv, c.recvComp)
 	if err == io.EOF {
-		return nil, errNoRequest
+		return nil, nil, errNoRequest
 	}
 	if err != nil {
-		return nil, c.recvErr(err)
+		return nil, nil, c.recvErr(err)
 	}
-	if _, err := io.ReadFull(c.st, c.prefix[:1]); err != io.EOF {
-		putBuf(bp)
-		if err == nil {
-			return nil, errTwoRequests
+	if eof, err := c.mr.atEOF(c.st); !eof {
+		if bp != nil {
+			putBuf(bp)
 		}
-		return nil, c.recvErr(err)
+		if err == nil {
+			return nil, nil, errTwoRequests
+		}
+		return nil, nil, c.recvErr(err)
 	}
-	return bp, nil
+	return payload, bp, nil
 }
 
 func (c *serverCall) recvErr(err error) error {
@@ -275,15 +277,16 @@ func (c *serverCall) recvErr(err error) error {
 
 // RecvMsg receives the next request message into m.
 func (c *serverCall) RecvMsg(m any) error {
+	var payload []byte
 	var bp *[]byte
 	var err error
 	if !c.mi.sinfo.IsClientStream {
 		if c.recvd > 0 {
 			return io.EOF
 		}
-		bp, err = c.recvOne()
+		payload, bp, err = c.recvOne()
 	} else {
-		bp, err = readEnvelope(c.st, &c.prefix, c.srv.opts.maxRecv, c.recvComp)
+		payload, bp, err = c.mr.next(c.st, c.srv.opts.maxRecv, c.recvComp)
 		if err == io.EOF {
 			return io.EOF
 		}
@@ -295,8 +298,10 @@ func (c *serverCall) RecvMsg(m any) error {
 		return err
 	}
 	c.recvd++
-	err = c.codec.Unmarshal(*bp, m)
-	putBuf(bp)
+	err = c.codec.Unmarshal(payload, m)
+	if bp != nil {
+		putBuf(bp)
+	}
 	if err != nil {
 		return status.Error(codes.Internal, "grpc: failed to unmarshal the received message: "+err.Error())
 	}

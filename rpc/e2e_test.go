@@ -940,3 +940,53 @@ func TestRegisterServiceChecksType(t *testing.T) {
 	}()
 	rpc.NewServer().RegisterService(&echov1.EchoService_ServiceDesc, struct{}{})
 }
+
+// A response that is not gRPC (from a proxy, say) maps to a code by its
+// HTTP status, per gRPC's http-grpc-status-mapping.md.
+func TestHTTPStatusMapping(t *testing.T) {
+	checkGoroutines(t)
+	for _, tc := range []struct {
+		status int
+		ct     string
+		want   codes.Code
+	}{
+		{400, "text/plain", codes.Internal},
+		{401, "text/plain", codes.Unauthenticated},
+		{403, "text/plain", codes.PermissionDenied},
+		{404, "text/plain", codes.Unimplemented},
+		{429, "text/plain", codes.Unavailable},
+		{502, "text/plain", codes.Unavailable},
+		{503, "text/plain", codes.Unavailable},
+		{504, "text/plain", codes.Unavailable},
+		{500, "text/plain", codes.Unknown},
+		{200, "text/html", codes.Unknown},
+	} {
+		h := transport.HandlerFunc(func(st transport.ServerStream) {
+			io.Copy(io.Discard, st)
+			st.Response().Status = tc.status
+			st.Response().Header.AddString("content-type", tc.ct)
+			st.Write([]byte("<html>nope</html>"))
+			st.Finish(nil)
+		})
+		var conn *transporttest.Conn
+		cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+			conn = transporttest.NewConn(h)
+			return conn, nil
+		}))
+		var out echov1.EchoResponse
+		err := cc.Invoke(context.Background(), echov1.EchoService_Echo_FullMethodName, &echov1.EchoRequest{}, &out)
+		if status.Code(err) != tc.want {
+			t.Errorf("HTTP %d %s: %v, want %v", tc.status, tc.ct, err, tc.want)
+		}
+		stream, err := cc.NewStream(context.Background(), &rpc.StreamDesc{ServerStreams: true}, echov1.EchoService_ServerStream_FullMethodName)
+		if err == nil {
+			stream.SendMsg(&echov1.EchoRequest{})
+			err = stream.RecvMsg(&out)
+		}
+		if status.Code(err) != tc.want {
+			t.Errorf("stream, HTTP %d %s: %v, want %v", tc.status, tc.ct, err, tc.want)
+		}
+		cc.Close()
+		conn.Close()
+	}
+}

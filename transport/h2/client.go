@@ -239,7 +239,7 @@ func (c *conn) onResponseHeaders(f *frames.Frame) error {
 			st.resetLocked(frames.ErrCodeProtocol)
 			return nil
 		}
-		if st.contentLen >= 0 && st.recvTotal != st.contentLen && string(st.req.Method()) != "HEAD" {
+		if st.contentLen >= 0 && st.recvTotal != st.contentLen {
 			st.resetLocked(frames.ErrCodeProtocol)
 			return nil
 		}
@@ -251,20 +251,31 @@ func (c *conn) onResponseHeaders(f *frames.Frame) error {
 		st.resetLocked(frames.ErrCodeProtocol)
 		return nil
 	}
-	if c.hd.status < 200 {
+	status := c.hd.status
+	if status < 200 {
 		// RFC 9113 §8.1: interim responses precede the final one and do
-		// not end the stream.
-		if f.StreamEnded() {
+		// not end the stream. §8.6: HTTP/2 has no 101 (Switching
+		// Protocols); a response with it is malformed.
+		if f.StreamEnded() || status == 101 {
 			st.resetLocked(frames.ErrCodeProtocol)
 		}
 		return nil
 	}
-	st.resp.Status = c.hd.status
+	// RFC 9113 §8.1.1: content-length must equal the DATA that follows,
+	// except in responses defined to have no content: to HEAD, and 204
+	// and 304, whose content-length describes the resource.
+	contentLen := c.hd.contentLength
+	if string(st.req.Method()) == "HEAD" || status == 204 || status == 304 {
+		contentLen = -1
+	}
+	if f.StreamEnded() && contentLen > 0 {
+		st.resetLocked(frames.ErrCodeProtocol)
+		return nil
+	}
+	st.resp.Status = status
 	st.resp.Header.CopyFrom(&c.scratch)
 	st.headRecv = true
-	if string(st.req.Method()) != "HEAD" {
-		st.contentLen = c.hd.contentLength
-	}
+	st.contentLen = contentLen
 	st.cond.Broadcast()
 	if f.StreamEnded() {
 		st.recvEndedLocked()

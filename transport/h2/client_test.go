@@ -1,6 +1,7 @@
 package h2_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -165,5 +166,172 @@ func TestClientQueuesForStreamSlot(t *testing.T) {
 		a.Close()
 		b.Close()
 		s.close()
+	})
+}
+
+// How the client takes responses that RFC 9113 §8.1 and §8.1.1 make
+// valid or malformed, as h2spec (which tests servers) does not check: each
+// case answers a GET with frames and says whether the response must read
+// through, or fail with the client resetting the stream PROTOCOL_ERROR.
+func TestClientResponseRules(t *testing.T) {
+	type blk = []string
+	for _, tc := range []struct {
+		name   string
+		method string
+		frames func(s *pipeServer, b []byte, id uint32) []byte
+		status int
+		body   string
+		ok     bool
+	}{
+		{name: "interim 100 and 103 then final", ok: true, status: 200, body: "hi",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "100"})
+				b = s.headers(b, id, false, blk{":status", "103", "link", "</s>"})
+				b = s.headers(b, id, false, blk{":status", "200"})
+				return frames.AppendData(b, id, true, []byte("hi"))
+			}},
+		{name: "interim with END_STREAM",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				return s.headers(b, id, true, blk{":status", "103"})
+			}},
+		{name: "101 is not HTTP/2 (§8.6)",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "101"})
+				return s.headers(b, id, true, blk{":status", "200"})
+			}},
+		{name: "DATA after an interim head",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "100"})
+				return frames.AppendData(b, id, true, []byte("x"))
+			}},
+		{name: "trailers without END_STREAM",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "200"})
+				b = s.headers(b, id, false, blk{"grpc-status", "0"})
+				return frames.AppendData(b, id, true, nil)
+			}},
+		{name: "content-length above the DATA",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "200", "content-length", "5"})
+				return frames.AppendData(b, id, true, []byte("ok"))
+			}},
+		{name: "content-length below the DATA",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "200", "content-length", "1"})
+				return frames.AppendData(b, id, true, []byte("ok"))
+			}},
+		{name: "content-length on a head that ends the stream",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				return s.headers(b, id, true, blk{":status", "200", "content-length", "3"})
+			}},
+		{name: "content-length short before trailers",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "200", "content-length", "3"})
+				b = frames.AppendData(b, id, false, []byte("ok"))
+				return s.headers(b, id, true, blk{"x-t", "1"})
+			}},
+		{name: "content-length matches", ok: true, status: 200, body: "ok",
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "200", "content-length", "2"})
+				b = frames.AppendData(b, id, false, []byte("o"))
+				return frames.AppendData(b, id, true, []byte("k"))
+			}},
+		{name: "304 with the content-length of the resource", ok: true, status: 304,
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				b = s.headers(b, id, false, blk{":status", "304", "content-length", "100"})
+				return frames.AppendData(b, id, true, nil)
+			}},
+		{name: "HEAD response with content-length", method: "HEAD", ok: true, status: 200,
+			frames: func(s *pipeServer, b []byte, id uint32) []byte {
+				return s.headers(b, id, true, blk{":status", "200", "content-length", "100"})
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newPipeServer(t, nil)
+				defer s.close()
+				cs, err := s.c.NewStream(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cs.Close()
+				r := cs.Request()
+				r.SetMethodString(cmp.Or(tc.method, "GET"))
+				r.SetSchemeString("http")
+				r.SetAuthorityString("a")
+				r.SetPathString("/")
+				cs.CloseSend(nil)
+				h, _ := s.next(frames.FrameHeaders)
+				s.write(tc.frames(s, nil, h.StreamID))
+				st, body, err := readAll(t, cs)
+				if !tc.ok {
+					var se *transport.StreamError
+					if !errors.As(err, &se) || se.Code != transport.ProtocolError {
+						t.Fatalf("got %d %q %v, want a PROTOCOL_ERROR reset", st, body, err)
+					}
+					if f, ok := s.next(frames.FrameRSTStream); !ok || f.ErrCode != frames.ErrCodeProtocol {
+						t.Fatalf("client sent %+v, want RST_STREAM PROTOCOL_ERROR", f)
+					}
+					return
+				}
+				if err != nil || st != tc.status || body != tc.body {
+					t.Fatalf("got %d %q %v, want %d %q", st, body, err, tc.status, tc.body)
+				}
+			})
+		})
+	}
+}
+
+// headers appends a HEADERS frame of the given fields.
+func (s *pipeServer) headers(b []byte, id uint32, end bool, fields []string) []byte {
+	var blk []byte
+	for i := 0; i < len(fields); i += 2 {
+		blk = s.enc.AppendField(blk, hpack.Field{Name: []byte(fields[i]), Value: []byte(fields[i+1])})
+	}
+	return frames.AppendHeaders(b, id, end, blk, 0)
+}
+
+// RFC 9113 §8.1: a server that has sent a complete response may reset the
+// stream with NO_ERROR to stop the request body; the client must not
+// discard the response. Here the RST_STREAM arrives before the client
+// reads anything.
+func TestClientKeepsResponseAfterResetNoError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newPipeServer(t, nil)
+		defer s.close()
+		cs, err := s.c.NewStream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		r := cs.Request()
+		r.SetMethodString("POST")
+		r.SetSchemeString("http")
+		r.SetAuthorityString("a")
+		r.SetPathString("/upload")
+		if _, err := cs.Write([]byte("part of the body")); err != nil {
+			t.Fatal(err)
+		}
+		cs.Flush()
+		h, _ := s.next(frames.FrameHeaders)
+		b := s.headers(nil, h.StreamID, false, []string{":status", "413"})
+		b = frames.AppendData(b, h.StreamID, false, []byte("too "))
+		b = frames.AppendData(b, h.StreamID, false, []byte("large"))
+		b = s.headers(b, h.StreamID, true, []string{"x-why", "size"})
+		b = frames.AppendRSTStream(b, h.StreamID, frames.ErrCodeNo)
+		s.write(b)
+		synctest.Wait()
+		if st, body, err := readAll(t, cs); err != nil || st != 413 || body != "too large" {
+			t.Fatalf("response after RST_STREAM NO_ERROR: %d %q %v", st, body, err)
+		}
+		if v, _ := cs.Trailers().Get("x-why"); string(v) != "size" {
+			t.Fatalf("trailers lost: %v", cs.Trailers())
+		}
+		// The request body is no longer wanted: writing fails, with the
+		// stream's NO_ERROR.
+		var se *transport.StreamError
+		if _, err := cs.Write([]byte("more")); !errors.As(err, &se) || se.Code != transport.NoError {
+			t.Fatalf("Write after the reset: %v", err)
+		}
 	})
 }

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -114,10 +116,14 @@ func fuzzSeeds(server bool) [][]byte {
 
 // watchdog panics with every goroutine's stack if a fuzz input runs past
 // d of real time: a deadlock on a mutex is not one that synctest reports.
+// The stacks also go to a file in the temporary directory, as the fuzzing
+// coordinator drops what its workers print.
 func watchdog(d time.Duration) func() bool {
 	t := time.AfterFunc(d, func() {
-		buf := make([]byte, 1<<20)
-		os.Stderr.Write(buf[:runtime.Stack(buf, true)])
+		buf := make([]byte, 4<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		os.WriteFile(filepath.Join(os.TempDir(), "h2-fuzz-hang-"+strconv.Itoa(os.Getpid())+".txt"), buf, 0o644)
+		os.Stderr.Write(buf)
 		panic("fuzz input still running after " + d.String())
 	})
 	return t.Stop

@@ -17,7 +17,6 @@ var (
 	errNoTrailers      = status.Error(codes.Internal, "server closed the stream without sending trailers")
 	errNoResponse      = status.Error(codes.Internal, "cardinality violation: expected one response message, received none")
 	errTwoResponses    = status.Error(codes.Internal, "cardinality violation: expected one response message, received more")
-	errNotGRPCResponse = status.Error(codes.Internal, "malformed header: missing HTTP content-type")
 )
 
 // Invoke performs a unary call; generated clients call it.

@@ -332,12 +332,6 @@ func headerToMD(h *transport.Header, authority []byte, server bool) metadata.MD 
 	return md
 }
 
-// Errors of the transport mapped to statuses, per PROTOCOL-HTTP2.md's
-// "Errors" table (HTTP/2 code → gRPC code).
-var (
-	errConnClosing = status.Error(codes.Unavailable, "transport is closing")
-)
-
 // toStatus converts an error from a transport stream, a codec or a
 // handler into a status error. ctx is the call's context: once it is done,
 // its error decides (a call cancelled or past its deadline reports that,

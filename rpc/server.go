@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
@@ -24,15 +23,15 @@ type serverOptionFunc func(*serverOptions)
 func (f serverOptionFunc) applyServer(o *serverOptions) { f(o) }
 
 type serverOptions struct {
-	unaryInts      []UnaryServerInterceptor
-	streamInts     []StreamServerInterceptor
-	maxRecv        int
-	maxSend        int
-	tlsConfig      *tls.Config
-	connServer     func(h transport.Handler) (transport.ConnServer, error)
+	unaryInts  []UnaryServerInterceptor
+	streamInts []StreamServerInterceptor
+	maxRecv    int
+	maxSend    int
+	tlsConfig  *tls.Config
+	// http1, when set, serves HTTP/1.1 on the same port (the HTTP/1.1
+	// transport's hook; gRPC itself needs HTTP/2).
 	http1          func(h transport.Handler) transport.ConnServer
 	h2Opts         []h2.Option
-	sniffTimeout   time.Duration
 	unknownHandler StreamHandler
 }
 
@@ -235,15 +234,11 @@ func (s *Server) transportServer() (*transport.Server, error) {
 		return nil, ErrServerStopped
 	}
 	if s.ts == nil {
-		newCS := s.opts.connServer
-		if newCS == nil {
-			newCS = newH2Server(s.opts.h2Opts)
-		}
-		h2, err := newCS(s)
+		h2, err := newH2Server(s.opts.h2Opts)(s)
 		if err != nil {
 			return nil, err
 		}
-		s.ts = &transport.Server{H2: h2, TLSConfig: s.opts.tlsConfig, SniffTimeout: s.opts.sniffTimeout}
+		s.ts = &transport.Server{H2: h2, TLSConfig: s.opts.tlsConfig}
 		if s.opts.http1 != nil {
 			s.ts.HTTP1 = s.opts.http1(s)
 		}

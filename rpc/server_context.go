@@ -105,11 +105,7 @@ func ClientSupportedCompressors(ctx context.Context) []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	for _, name := range splitComma(string(v)) {
-		out = append(out, name)
-	}
-	return out
+	return splitComma(string(v))
 }
 
 // Method returns the full method name ("/pkg.Service/Method") of the call

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"errors"
 	"io"
 	"sync"
 	"time"
@@ -433,5 +432,3 @@ func (c *serverCall) SetTrailer(md metadata.MD) {
 		c.trailer[k] = append(c.trailer[k], v...)
 	}
 }
-
-var errNotInCall = errors.New("rpc: the context is not a server call's")

@@ -14,9 +14,9 @@ import (
 )
 
 var (
-	errNoTrailers      = status.Error(codes.Internal, "server closed the stream without sending trailers")
-	errNoResponse      = status.Error(codes.Internal, "cardinality violation: expected one response message, received none")
-	errTwoResponses    = status.Error(codes.Internal, "cardinality violation: expected one response message, received more")
+	errNoTrailers   = status.Error(codes.Internal, "server closed the stream without sending trailers")
+	errNoResponse   = status.Error(codes.Internal, "cardinality violation: expected one response message, received none")
+	errTwoResponses = status.Error(codes.Internal, "cardinality violation: expected one response message, received more")
 )
 
 // Invoke performs a unary call; generated clients call it.

@@ -990,3 +990,52 @@ func TestHTTPStatusMapping(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// Per-message compression on the server: the call announces gzip, then
+// switches single messages to identity and back.
+func TestPerMessageSendCompression(t *testing.T) {
+	srv := rpc.NewServer()
+	srv.RegisterService(&rpc.ServiceDesc{
+		ServiceName: "t.S",
+		HandlerType: (*any)(nil),
+		Streams: []rpc.StreamDesc{{StreamName: "M", ServerStreams: true, Handler: func(_ any, ss rpc.ServerStream) error {
+			var req echov1.EchoRequest
+			if err := ss.RecvMsg(&req); err != nil {
+				return err
+			}
+			for i, on := range []bool{true, false, true} {
+				name := "identity"
+				if on {
+					name = "gzip"
+				}
+				if err := rpc.SetSendCompressor(ss.Context(), name); err != nil {
+					return err
+				}
+				if err := ss.SendMsg(&echov1.EchoResponse{Message: strconv.Itoa(i)}); err != nil {
+					return err
+				}
+			}
+			// Another encoding than the announced one is refused.
+			if err := rpc.SetSendCompressor(ss.Context(), "identity"); err != nil {
+				return err
+			}
+			return nil
+		}}},
+	}, struct{}{})
+	resp, body, tr := rawCall(t, srv, "/t.S/M", "application/grpc", []byte{0, 0, 0, 0, 0})
+	if enc, _ := resp.Header.Get("grpc-encoding"); string(enc) != "gzip" {
+		t.Fatalf("grpc-encoding %q", enc)
+	}
+	var flags []byte
+	for len(body) >= 5 {
+		n := int(body[1])<<24 | int(body[2])<<16 | int(body[3])<<8 | int(body[4])
+		flags = append(flags, body[0])
+		body = body[5+n:]
+	}
+	if string(flags) != "\x01\x00\x01" {
+		t.Fatalf("compressed flags %x, want 010001", flags)
+	}
+	if code, msg := grpcStatusOf(resp, tr); code != "0" {
+		t.Fatalf("status %s %s", code, msg)
+	}
+}

@@ -72,15 +72,15 @@ func SetTrailer(ctx context.Context, md metadata.MD) error {
 
 // SetSendCompressor makes the server compress the call's response
 // messages with the named registered compressor ("identity" for none).
-// Call it before the first message; the client should have listed the
-// encoding in grpc-accept-encoding, as grpc-go requires.
+// Before the first message it chooses the call's grpc-encoding; the client
+// should have listed it in grpc-accept-encoding, as grpc-go requires.
+// After the headers have gone, messages may still be switched between
+// the announced encoding and identity one by one (PROTOCOL-HTTP2.md: the
+// Compressed-Flag is per message), but not to another encoding.
 func SetSendCompressor(ctx context.Context, name string) error {
 	c := serverCallFrom(ctx)
 	if c == nil {
 		return status.Error(codes.Internal, "rpc: failed to fetch the stream from the context")
-	}
-	if c.headerSent {
-		return errHeaderSent
 	}
 	if name == Identity || name == "" {
 		c.sendComp = nil
@@ -90,8 +90,18 @@ func SetSendCompressor(ctx context.Context, name string) error {
 	if comp == nil {
 		return status.Error(codes.Internal, "rpc: compressor not registered: "+name)
 	}
+	if c.headerSent && comp != c.headerComp {
+		return status.Error(codes.Internal, "rpc: grpc-encoding already sent as "+encodingName(c.headerComp))
+	}
 	c.sendComp = comp
 	return nil
+}
+
+func encodingName(c Compressor) string {
+	if c == nil {
+		return Identity
+	}
+	return c.Name()
 }
 
 // ClientSupportedCompressors returns the encodings the client listed in

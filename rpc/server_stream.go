@@ -33,8 +33,9 @@ type serverCall struct {
 	cancel       context.CancelFunc
 	stopDeadline func() bool
 
-	recvComp Compressor
-	sendComp Compressor
+	recvComp   Compressor
+	sendComp   Compressor // for the next message; nil: identity
+	headerComp Compressor // announced in grpc-encoding
 
 	dec    func(any) error
 	mr     msgReader
@@ -156,7 +157,7 @@ func (c *serverCall) release() {
 	c.req, c.reqBuf = nil, nil
 	c.mr.reset()
 	c.srv, c.st, c.mi, c.codec, c.parent = nil, nil, nil, nil, nil
-	c.recvComp, c.sendComp = nil, nil
+	c.recvComp, c.sendComp, c.headerComp = nil, nil, nil
 	c.recvd = 0
 	c.headerSent, c.finished = false, false
 	c.header, c.trailer, c.inMD = nil, nil, nil
@@ -345,6 +346,7 @@ func (c *serverCall) writeHeader() {
 	h.AddString(grpcHeaderContentType, c.respCT)
 	if c.sendComp != nil {
 		h.AddString(grpcHeaderEncoding, c.sendComp.Name())
+		c.headerComp = c.sendComp
 	}
 	for k, vs := range c.header {
 		for _, v := range vs {

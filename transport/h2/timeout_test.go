@@ -261,3 +261,30 @@ func TestClientGoAwayAndRefused(t *testing.T) {
 		}
 	})
 }
+
+// failWriteConn is a connection whose writes fail at once.
+type failWriteConn struct{ net.Conn }
+
+func (c failWriteConn) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+// A connection whose first write fails closes, on the writer, while the
+// connection is starting: the keepalive and idle timers that closing stops
+// must already be in place (under -race, this caught them being set
+// outside the mutex).
+func TestWriteFailsWhileStarting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := h2.NewServer(transport.HandlerFunc(echo), h2.WithKeepAlive(time.Second, time.Second), h2.WithIdleTimeout(time.Second))
+		cn, sn := net.Pipe()
+		done := make(chan struct{})
+		go func() { srv.ServeConn(failWriteConn{sn}); close(done) }()
+		cn.Write(clientPreface(true))
+		<-done
+		cn.Close()
+
+		cn, sn = net.Pipe()
+		c, _ := h2.NewClientConn(failWriteConn{cn}, h2.WithKeepAlive(time.Second, time.Second))
+		<-c.Done()
+		c.Close()
+		sn.Close()
+	})
+}

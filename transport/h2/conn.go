@@ -39,6 +39,10 @@ const (
 	// minBatch is the write size below which the writer yields once
 	// before writing, to gather more frames.
 	minBatch = 8 << 10
+	// minQueueCap is the least a server queues for the writer before it
+	// takes the peer for one that sends requests and does not read the
+	// answers (see checkQueuedLocked).
+	minQueueCap = 4 << 20
 )
 
 // How the writer ends the connection once it has flushed.
@@ -120,6 +124,7 @@ type conn struct {
 	hbuf       []byte // scratch for header blocks
 	enc        *hpack.Encoder
 	ctrlQueued int // control frames queued since the writer last took wbuf
+	queueCap   int // server: most bytes wbuf may hold (see checkQueuedLocked)
 
 	streams     map[uint32]*stream
 	free        []*stream
@@ -210,6 +215,7 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 		hbuf:              make([]byte, 0, 512),
 		remoteAddr:        nc.RemoteAddr(),
 	}
+	c.queueCap = max(minQueueCap, int(cfg.maxConcurrentStreams)*(64<<10))
 	c.writerCond.L = &c.mu
 	c.slotCond.L = &c.mu
 	c.emitFn = c.hd.emit
@@ -363,6 +369,21 @@ func (c *conn) queueControlLocked() error {
 	}
 	c.wakeWriterLocked()
 	return nil
+}
+
+// checkQueuedLocked bounds what a server queues for a peer that does not
+// read. Flow control bounds DATA, and the control frame cap what the
+// reader answers, but response heads and trailers are not flow
+// controlled: a client that sends request after request and reads nothing
+// would have them pile up behind a blocked writer. A well-behaved client
+// has at most MaxConcurrentStreams responses unread, so a queue far above
+// what their heads take means the peer is not reading.
+func (c *conn) checkQueuedLocked() error {
+	if c.client || len(c.wbuf) <= c.queueCap {
+		return nil
+	}
+	c.failLocked(errWriteQueue)
+	return errWriteQueue
 }
 
 // failLocked ends the connection for a connection error: GOAWAY with its

@@ -293,7 +293,7 @@ func TestControlQueueCapPeerNotReading(t *testing.T) {
 
 					if sent == 5*(limit-1) {
 						// Halfway: another client is served all the same.
-						servedOnPipe(t, srv)
+						servedOnPipe(t, srv, true)
 					}
 				}
 				<-done
@@ -304,7 +304,7 @@ func TestControlQueueCapPeerNotReading(t *testing.T) {
 					t.Fatalf("server read %d control frames from a peer that reads nothing; cap is %d", sent, 10*limit)
 				}
 				cc.Close()
-				servedOnPipe(t, srv)
+				servedOnPipe(t, srv, true)
 				srv.Close()
 			})
 		})
@@ -312,15 +312,16 @@ func TestControlQueueCapPeerNotReading(t *testing.T) {
 }
 
 // servedOnPipe makes one request to srv over a new pipe connection and
-// checks the answer.
-func servedOnPipe(t *testing.T, srv *h2.Server) {
+// checks the answer: status 200 and, if srv echoes, the body.
+func servedOnPipe(t *testing.T, srv *h2.Server, echoes bool) {
 	t.Helper()
 	cn, sn := net.Pipe()
 	done := make(chan struct{})
 	go func() { srv.ServeConn(sn); close(done) }()
 	c, _ := h2.NewClientConn(cn)
-	if _, body, _, err := call(t, c, "POST", "/echo", []byte("fine"), nil); err != nil || body != "fine" {
-		t.Fatalf("well-behaved client: %q %v", body, err)
+	st, body, _, err := call(t, c, "POST", "/echo", []byte("fine"), nil)
+	if err != nil || st != 200 || (echoes && body != "fine") {
+		t.Fatalf("well-behaved client: %d %q %v", st, body, err)
 	}
 	c.Close()
 	<-done
@@ -359,4 +360,44 @@ func TestHandlerQueueCap(t *testing.T) {
 	}
 	stillServes(t, ts.addr)
 	free()
+}
+
+// Response heads are not flow controlled: a client that sends request
+// after request and never reads makes them pile up behind the blocked
+// writer. Past the queue cap (4 MiB here) the server gives up on the
+// connection.
+func TestResponseQueueCapPeerNotReading(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		big := strings.Repeat("0123456789abcdef", 256) // 4 KiB, too big to index
+		srv := h2.NewServer(transport.HandlerFunc(func(st transport.ServerStream) {
+			st.Response().Header.AddString("x-big", big)
+			st.Finish(nil)
+		}), h2.WithMaxConcurrentStreams(8), h2.WithSettingsTimeout(time.Hour))
+		cc, sc := net.Pipe()
+		done := make(chan struct{})
+		go func() { srv.ServeConn(sc); close(done) }()
+		if _, err := cc.Write(clientPreface(false)); err != nil {
+			t.Fatal(err)
+		}
+		p := newRawPeer(t, cc)
+		sent := 0
+		for id := uint32(1); sent < 4000; id += 2 {
+			p.request(id, true, "/")
+			if _, err := cc.Write(p.out); err != nil {
+				break
+			}
+			p.out = p.out[:0]
+			sent++
+			// One at a time: the handler answers before the next
+			// request, so no stream is refused.
+			synctest.Wait()
+		}
+		<-done
+		if sent > 2*(4<<20)/len(big) {
+			t.Fatalf("server took %d requests from a peer that reads nothing", sent)
+		}
+		cc.Close()
+		servedOnPipe(t, srv, false)
+		srv.Close()
+	})
 }

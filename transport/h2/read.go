@@ -22,6 +22,7 @@ var (
 	errEmptyFlood       = &connError{frames.ErrCodeEnhanceYourCalm, "too many empty DATA frames"}
 	errTooManyHandlers  = &connError{frames.ErrCodeEnhanceYourCalm, "too many streams waiting for a handler"}
 	errControlQueue     = &connError{frames.ErrCodeEnhanceYourCalm, "too many control frames queued for a peer that does not read"}
+	errWriteQueue       = &connError{frames.ErrCodeEnhanceYourCalm, "too many response heads queued for a peer that does not read"}
 	errStreamIDOrder    = &connError{frames.ErrCodeProtocol, "stream ID below one already used (RFC 9113 §5.1.1)"}
 	errHeadersClosed    = &connError{frames.ErrCodeStreamClosed, "HEADERS on a closed stream (RFC 9113 §5.1)"}
 )

@@ -306,7 +306,7 @@ func (st *stream) sendHeadLocked(end bool) error {
 		st.endQueued = true
 		st.sendEndedLocked()
 	}
-	return nil
+	return c.checkQueuedLocked()
 }
 
 // write implements Write for both sides: body bytes go straight into the
@@ -415,7 +415,7 @@ func (st *stream) finishLocked(trailers *transport.Header) error {
 		st.appendEndLocked()
 	}
 	c.wakeWriterLocked()
-	return nil
+	return c.checkQueuedLocked()
 }
 
 // cancel resets the stream from our side (Reset on the server, Cancel on

@@ -44,12 +44,14 @@
 // On by default, all configurable: a cap on streams the client resets
 // (Rapid Reset), bounds on header blocks and their CONTINUATION frames
 // (in frames), caps on PING and SETTINGS frames received while nothing is
-// answered and on empty DATA frames, a cap on control frames queued for a
-// peer that does not read, handler concurrency limited to
+// answered and on empty DATA frames, caps on the control frames and (at
+// least 4 MiB, more with MaxConcurrentStreams) on the response heads
+// queued for a peer that does not read, handler concurrency limited to
 // MaxConcurrentStreams with a bounded queue, header list size (431), a
 // preface timeout, an idle timeout and keepalive PINGs. A peer that
 // breaks a limit gets GOAWAY ENHANCE_YOUR_CALM (or the RFC's code) and
-// the server goes on serving everyone else.
+// the server goes on serving everyone else; a peer that does not read
+// gets it if it can take it within a second, else the connection closes.
 //
 // # Shutdown
 //

@@ -445,9 +445,10 @@ func (c *conn) closeLocked(err error, mode int) {
 		// read; what is still queued is lost, as Close promises. The
 		// writer closes the socket once it is out of its loop: Close may
 		// block (a TLS close_notify waits up to 5s for a peer that does
-		// not read), so it never runs under mu. Deadlines change nothing
-		// else and return at once; every later change of a deadline is
-		// made under mu and only while the connection is not closing.
+		// not read), so it never runs under mu. Setting a deadline
+		// returns at once; the one deadline that is ever cleared (the
+		// preface's, by the reader) is cleared under mu and only while
+		// the connection is not closing, so this one holds.
 		c.nc.SetDeadline(aLongTimeAgo)
 	}
 }

@@ -29,16 +29,15 @@ const (
 )
 
 // NewTestServer returns the TestService implementation. It checks
-// expect_compressed and honours per-message compression when the calls
-// run on tapped streams (see Handler); without a tap it treats every
-// request as uncompressed.
+// expect_compressed when the calls run on tapped streams (see Handler);
+// without a tap it treats every request as uncompressed.
 func NewTestServer() grpc_testing.TestServiceServer {
 	return testServer{}
 }
 
 // Handler returns the transport handler that serves s with every stream
 // tapped, so that the test service can see each request message's
-// compressed flag and send chosen responses uncompressed.
+// compressed flag.
 func Handler(s *rpc.Server) transport.Handler {
 	return wiretap.Handler(s)
 }
@@ -185,14 +184,13 @@ func (testServer) HalfDuplexCall(stream grpc_testing.TestService_HalfDuplexCallS
 type responder struct {
 	ctx  context.Context
 	send func(*grpc_testing.StreamingOutputCallResponse) error
-	sent int
 }
 
 // start sets the call's response compression from the first request: the
-// call compresses when any response it asks for should be compressed, and
-// the responses asked to be uncompressed then go out uncompressed one by
-// one (see respond). Compression is per call in the rpc API, and must be
-// chosen before the first response.
+// call announces gzip when any response it asks for should be compressed,
+// and respond then switches single messages between gzip and identity as
+// their parameters ask (PROTOCOL-HTTP2.md: the Compressed-Flag is per
+// message; rpc.SetSendCompressor switches it after the headers).
 func (r *responder) start(req *grpc_testing.StreamingOutputCallRequest) error {
 	for _, p := range req.GetResponseParameters() {
 		if p.GetCompressed().GetValue() {
@@ -206,7 +204,6 @@ func (r *responder) start(req *grpc_testing.StreamingOutputCallRequest) error {
 // interval (interop-test-descriptions.md: Observe
 // ResponseParameters.interval_us).
 func (r *responder) respond(req *grpc_testing.StreamingOutputCallRequest) error {
-	tap := wiretap.FromContext(r.ctx)
 	for _, p := range req.GetResponseParameters() {
 		if us := p.GetIntervalUs(); us > 0 {
 			t := time.NewTimer(time.Duration(us) * time.Microsecond)
@@ -221,13 +218,14 @@ func (r *responder) respond(req *grpc_testing.StreamingOutputCallRequest) error 
 		if err != nil {
 			return err
 		}
-		if c := p.GetCompressed(); c != nil && !c.GetValue() && tap != nil {
-			tap.SendUncompressed(r.sent)
+		if c := p.GetCompressed(); c != nil {
+			if err := setSendCompression(r.ctx, c.GetValue()); err != nil {
+				return err
+			}
 		}
 		if err := r.send(&grpc_testing.StreamingOutputCallResponse{Payload: pl}); err != nil {
 			return err
 		}
-		r.sent++
 	}
 	return nil
 }

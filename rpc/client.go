@@ -108,19 +108,20 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 	if err != nil {
 		return err
 	}
-	dc, stat, done := checkResponseHead(resp)
-	if done {
-		captureMD(ci, &resp.Header, &resp.Header, true)
-		if stat == nil {
-			return errNoResponse
-		}
-		return stat.Err()
-	}
-	if stat != nil {
-		return stat.Err()
+	dc, fail, headStatus, hasHeadStatus := checkResponseHead(resp)
+	if fail != nil {
+		return fail.Err()
 	}
 	call.mr.reset()
 	payload, bp, err := call.mr.next(st, ci.maxRecv, dc)
+	if err == io.EOF && hasHeadStatus && st.Trailers().Len() == 0 {
+		// Trailers-Only: the status is in the head.
+		captureMD(ci, &resp.Header, &resp.Header, true)
+		if headStatus == nil {
+			return errNoResponse
+		}
+		return headStatus.Err()
+	}
 	if err == io.EOF {
 		stat, err := trailerStatus(st)
 		captureMD(ci, &resp.Header, st.Trailers(), false)
@@ -148,7 +149,7 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 		}
 		return err
 	}
-	stat, err = trailerStatus(st)
+	stat, err := trailerStatus(st)
 	captureMD(ci, &resp.Header, st.Trailers(), false)
 	if err != nil {
 		return err
@@ -188,31 +189,36 @@ func (cc *ClientConn) fillRequest(ctx context.Context, req *transport.Request, m
 	return scratch
 }
 
-// checkResponseHead inspects a response head. done reports a Trailers-Only
-// response, whose status is stat; otherwise a non-nil stat is the failure
-// of a response that is not gRPC, and dc is the decompressor of the
-// response's grpc-encoding.
-func checkResponseHead(resp *transport.Response) (dc Compressor, stat *status.Status, done bool) {
+// checkResponseHead inspects a response head. fail is set when the
+// response is not gRPC; headStatus and hasHeadStatus report a grpc-status
+// in the head, which decides the call only if the response turns out to
+// be Trailers-Only (no body, no trailers): PROTOCOL-HTTP2.md puts the
+// status in trailers otherwise, and a status in the head of a response
+// with a body or trailers is ignored, as the Connect conformance suite
+// requires. dc is the decompressor of the response's grpc-encoding.
+func checkResponseHead(resp *transport.Response) (dc Compressor, fail, headStatus *status.Status, hasHeadStatus bool) {
 	h := &resp.Header
 	if st, ok := statusFromHeader(h); ok {
-		return nil, st, true
-	}
-	if resp.Status != 0 && resp.Status != 200 {
-		// doc/http-grpc-status-mapping.md: a response without grpc-status
-		// came from an intermediary; its HTTP status decides the code.
-		return nil, status.New(codes.FromHTTPStatus(resp.Status),
-			"unexpected HTTP status code received from server: "+strconv.Itoa(resp.Status)), false
-	}
-	ct, _ := h.Get(grpcHeaderContentType)
-	if _, ok := contentSubtype(ct); !ok {
-		return nil, status.New(codes.Unknown, "malformed header: missing HTTP content-type"), false
-	}
-	if enc, ok := h.Get(grpcHeaderEncoding); ok && string(enc) != Identity {
-		if dc = compressors[string(enc)]; dc == nil {
-			return nil, status.New(codes.Internal, "grpc: Decompressor is not installed for grpc-encoding \""+string(enc)+"\""), false
+		headStatus, hasHeadStatus = st, true
+	} else {
+		if resp.Status != 0 && resp.Status != 200 {
+			// doc/http-grpc-status-mapping.md: a response without
+			// grpc-status came from an intermediary; its HTTP status
+			// decides the code.
+			return nil, status.New(codes.FromHTTPStatus(resp.Status),
+				"unexpected HTTP status code received from server: "+strconv.Itoa(resp.Status)), nil, false
+		}
+		ct, _ := h.Get(grpcHeaderContentType)
+		if _, ok := contentSubtype(ct); !ok {
+			return nil, status.New(codes.Unknown, "malformed header: missing HTTP content-type"), nil, false
 		}
 	}
-	return dc, nil, false
+	if enc, ok := h.Get(grpcHeaderEncoding); ok && string(enc) != Identity {
+		if dc = compressors[string(enc)]; dc == nil && !hasHeadStatus {
+			return nil, status.New(codes.Internal, "grpc: Decompressor is not installed for grpc-encoding \""+string(enc)+"\""), nil, false
+		}
+	}
+	return dc, nil, headStatus, hasHeadStatus
 }
 
 // trailerStatus reads the status from the trailers once the body has
@@ -264,12 +270,13 @@ type clientStream struct {
 	sendErr error
 	sendBuf *[]byte
 
-	headOnce     sync.Once
-	resp         *transport.Response
-	headErr      error
-	trailersOnly bool
-	dc           Compressor
-	headerMD     metadata.MD
+	headOnce      sync.Once
+	resp          *transport.Response
+	headErr       error
+	headStatus    *status.Status
+	hasHeadStatus bool
+	dc            Compressor
+	headerMD      metadata.MD
 
 	recvMu  sync.Mutex
 	mr      msgReader
@@ -400,16 +407,13 @@ func (cs *clientStream) waitHead() error {
 			return
 		}
 		cs.resp = resp
-		dc, stat, done := checkResponseHead(resp)
-		switch {
-		case done:
-			cs.trailersOnly = true
-			cs.headErr = statusErr(stat)
-			cs.trailer = headerToMD(&resp.Header, nil, false)
-		case stat != nil:
-			cs.headErr = stat.Err()
-		default:
-			cs.dc = dc
+		dc, fail, headStatus, hasHeadStatus := checkResponseHead(resp)
+		if fail != nil {
+			cs.headErr = fail.Err()
+			return
+		}
+		cs.dc, cs.headStatus, cs.hasHeadStatus = dc, headStatus, hasHeadStatus
+		if !hasHeadStatus {
 			cs.headerMD = headerToMD(&resp.Header, nil, false)
 		}
 	})
@@ -418,15 +422,13 @@ func (cs *clientStream) waitHead() error {
 
 // Header waits for the response headers.
 func (cs *clientStream) Header() (metadata.MD, error) {
-	err := cs.waitHead()
-	if cs.trailersOnly {
-		if err != nil {
-			return nil, err
-		}
-		return nil, nil
-	}
-	if err != nil {
+	if err := cs.waitHead(); err != nil {
 		return nil, err
+	}
+	if cs.hasHeadStatus {
+		// A Trailers-Only response has no headers (grpc-go returns nil
+		// and no error too); RecvMsg reports the status.
+		return nil, nil
 	}
 	return cs.headerMD.Copy(), nil
 }
@@ -447,18 +449,21 @@ func (cs *clientStream) RecvMsg(m any) error {
 	if cs.ended {
 		return cs.doneErr
 	}
-	if err := cs.waitHead(); err != nil || cs.trailersOnly {
-		if err == nil {
-			// A Trailers-Only OK: no messages.
-			if !cs.desc.ServerStreams {
-				err = errNoResponse
-			} else {
-				err = io.EOF
-			}
-		}
+	if err := cs.waitHead(); err != nil {
 		return cs.end(err)
 	}
 	payload, bp, err := cs.mr.next(cs.st, cs.ci.maxRecv, cs.dc)
+	if err == io.EOF && cs.hasHeadStatus && cs.recvd == 0 && cs.st.Trailers().Len() == 0 {
+		// Trailers-Only: the status is in the head.
+		cs.trailer = headerToMD(&cs.resp.Header, nil, false)
+		switch {
+		case cs.headStatus != nil:
+			err = cs.headStatus.Err()
+		case !cs.desc.ServerStreams:
+			err = errNoResponse
+		}
+		return cs.end(err)
+	}
 	if err == io.EOF {
 		return cs.end(cs.trailerStatus())
 	}

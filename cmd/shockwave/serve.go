@@ -121,4 +121,3 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
-

@@ -93,7 +93,7 @@ func sameFields(t *testing.T, what string, got []xhpack.HeaderField, want []Fiel
 // size changes between blocks.
 func TestRoundTripXNet(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
-	for conn := 0; conn < 20; conn++ {
+	for conn := 0; conn < 8; conn++ {
 		enc := NewEncoder(4096)
 		var xgot []xhpack.HeaderField
 		xdec := xhpack.NewDecoder(4096, func(f xhpack.HeaderField) { xgot = append(xgot, f) })
@@ -104,7 +104,7 @@ func TestRoundTripXNet(t *testing.T) {
 		var got []xhpack.HeaderField
 		emit := func(f Field) { got = append(got, toX(f)) }
 		var block []byte
-		for i := 0; i < 300; i++ {
+		for i := 0; i < 200; i++ {
 			for _, s := range randomSizeChange(r) {
 				enc.SetMaxDynamicTableSize(s)
 				xenc.SetMaxDynamicTableSize(s)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,13 +11,30 @@ import (
 	"net"
 	"time"
 
+	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
+// newServeHandler returns the handler of `shockwave serve`: gRPC requests
+// (content-type application/grpc...) go to an rpc.Server serving the
+// EchoService, everything else to the built-in HTTP paths.
+func newServeHandler() transport.Handler {
+	rs := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(rs, demoEcho{})
+	return transport.HandlerFunc(func(st transport.ServerStream) {
+		if ct, _ := st.Request().Header.Get("content-type"); bytes.HasPrefix(ct, []byte("application/grpc")) {
+			rs.ServeStream(st)
+			return
+		}
+		serveHandler(st)
+	})
+}
+
 // serveHandler answers the built-in paths: GET /healthz is "ok", anything
-// else 404. The RPC services join it when the rpc layer lands. The bodies
-// and values are package-level so that serving allocates nothing.
+// else 404. The bodies and values are package-level so that serving
+// allocates nothing.
 var (
 	bodyOK       = []byte("ok")
 	bodyNotFound = []byte("404 page not found\n")
@@ -89,7 +107,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv := &transport.Server{
-		H2:        h2.NewServer(transport.HandlerFunc(serveHandler)),
+		H2:        h2.NewServer(newServeHandler()),
 		TLSConfig: tlsConf,
 	}
 	mode := "h2c"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
@@ -142,5 +145,34 @@ func TestServeFlags(t *testing.T) {
 		if code := serve(context.Background(), args, &out, &errb); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// The EchoService is served on the same port as /healthz, over h2c and TLS.
+func TestServeEchoService(t *testing.T) {
+	addr := startServe(t, "--tls-self-signed")
+	for _, tc := range []struct {
+		name string
+		opts []rpc.DialOption
+	}{
+		{"h2c", nil},
+		{"tls", []rpc.DialOption{rpc.WithTLSConfig(&tls.Config{InsecureSkipVerify: true})}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, err := rpc.Dial(addr, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cc.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			resp, err := echov1.NewEchoServiceClient(cc).Echo(ctx, &echov1.EchoRequest{Message: "hi", Payload: []byte{1, 2}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Message != "hi" || string(resp.Payload) != "\x01\x02" {
+				t.Fatalf("Echo = %v", resp)
+			}
+		})
 	}
 }

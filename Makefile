@@ -8,7 +8,7 @@
 # sets the tag after installing the peers.
 
 GO        ?= go
-MODULES   := . bench
+MODULES   := . bench interop
 BIN       := $(CURDIR)/bin
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s

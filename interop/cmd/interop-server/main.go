@@ -34,29 +34,45 @@ var (
 	useTLS   = flag.Bool("use_tls", false, "serve TLS (cleartext HTTP/2 is served on the same port too)")
 	certFile = flag.String("tls_cert_file", "", "the TLS certificate file (default: grpc-go's test server1.pem)")
 	keyFile  = flag.String("tls_key_file", "", "the TLS key file (default: grpc-go's test server1.key)")
+	tap      = flag.Bool("wiretap", true, "tap the streams to check expect_compressed; false serves with rpc.Server.Serve alone (for benchmarks), and requests that set expect_compressed then fail")
 )
 
 func main() {
 	flag.Parse()
 	log.SetPrefix("interop-server: ")
 	log.SetFlags(0)
-	lis, err := net.Listen("tcp", ":"+strconv.Itoa(*port))
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := rpc.NewServer()
-	grpc_testing.RegisterTestServiceServer(srv, interop.NewTestServer())
 	var tlsConf *tls.Config
 	if *useTLS {
+		var err error
 		if tlsConf, err = interop.ServerTLSConfig(*certFile, *keyFile); err != nil {
 			log.Fatal(err)
 		}
 	}
-	ts := interop.NewTransportServer(srv, tlsConf)
+	lis, err := net.Listen("tcp", ":"+strconv.Itoa(*port))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var opts []rpc.ServerOption
+	if !*tap && tlsConf != nil {
+		opts = append(opts, rpc.TLSConfig(tlsConf))
+	}
+	srv := rpc.NewServer(opts...)
+	grpc_testing.RegisterTestServiceServer(srv, interop.NewTestServer())
 	// The port on stdout lets a test start the server on port 0.
 	fmt.Printf("listening on port %d\n", lis.Addr().(*net.TCPAddr).Port)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	if !*tap {
+		go func() {
+			<-sig
+			srv.GracefulStop()
+		}()
+		if err := srv.Serve(lis); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	ts := interop.NewTransportServer(srv, tlsConf)
 	go func() {
 		<-sig
 		ts.Shutdown(context.Background())

@@ -123,8 +123,9 @@ type conn struct {
 	spare      []byte // the writer's buffer while it is not writing
 	hbuf       []byte // scratch for header blocks
 	enc        *hpack.Encoder
-	ctrlQueued int // control frames queued since the writer last took wbuf
-	queueCap   int // server: most bytes wbuf may hold (see checkQueuedLocked)
+	ctrlQueued int        // control frames queued since the writer last took wbuf
+	chunks     chunkCache // free receive chunks
+	queueCap   int        // server: most bytes wbuf may hold (see checkQueuedLocked)
 
 	streams     map[uint32]*stream
 	free        []*stream
@@ -432,6 +433,7 @@ func (c *conn) closeLocked(err error, mode int) {
 		c.maybeRecycleLocked(st)
 	}
 	c.waiting = c.waiting[:0]
+	c.chunks.release()
 	for _, t := range [...]*time.Timer{c.settingsTimer, c.kaTimer, c.idleTimer, c.goAwayTimer} {
 		if t != nil {
 			t.Stop()
@@ -626,6 +628,7 @@ func (c *conn) newStreamLocked() *stream {
 	} else {
 		st = &stream{c: c, ctx: &streamCtx{}}
 		st.cond.L = &c.mu
+		st.rq.cache = &c.chunks
 		st.req.Reset()
 		st.contentLen = -1
 	}

@@ -8,3 +8,13 @@ func (cc *ClientConn) RecvWindows() (stream, conn int64) {
 	defer cc.c.mu.Unlock()
 	return cc.c.streamWindow, cc.c.connWindow
 }
+
+// RecvQueue exposes the stream receive queue to allocation tests.
+type RecvQueue struct{ q recvQueue }
+
+// NewRecvQueue returns an empty queue with its own chunk cache.
+func NewRecvQueue() *RecvQueue { return &RecvQueue{recvQueue{cache: new(chunkCache)}} }
+
+func (q *RecvQueue) Push(p []byte)     { q.q.push(p) }
+func (q *RecvQueue) Read(p []byte) int { return q.q.read(p) }
+func (q *RecvQueue) Len() int          { return q.q.len() }

@@ -94,7 +94,7 @@ func forward(src, dst net.Conn, delay time.Duration, bytesPerSec int) {
 }
 
 // BDP estimation grows the receive windows of a connection that a bulk
-// transfer keeps full, past the initial 64 KiB; a window set by
+// transfer keeps full, past the initial window; a window set by
 // WithInitialWindowSize stays as set. The link (10ms each way, 100 MB/s)
 // has a bandwidth-delay product of 2 MB, far above the initial window.
 func TestBDPWindowGrowth(t *testing.T) {

@@ -14,7 +14,11 @@ const (
 	DefaultMaxConcurrentStreams = 100
 	// DefaultInitialWindowSize is the stream receive window advertised in
 	// SETTINGS_INITIAL_WINDOW_SIZE. BDP estimation grows it on fast links.
-	DefaultInitialWindowSize = 64 << 10
+	// It is large enough that a message of 64 KiB and its framing (the
+	// spec's 65,535 is a few bytes short) arrives without waiting a round
+	// trip for a WINDOW_UPDATE; it bounds what one stream buffers, in
+	// pooled chunks, while its handler does not read.
+	DefaultInitialWindowSize = 256 << 10
 	// DefaultInitialConnWindowSize is the connection receive window.
 	DefaultInitialConnWindowSize = 1 << 20
 	// DefaultMaxHeaderListSize is SETTINGS_MAX_HEADER_LIST_SIZE: 16 KiB of

@@ -358,7 +358,7 @@ func (c *conn) onData(f *frames.Frame) error {
 			return nil
 		}
 	} else if len(data) > 0 {
-		st.rbuf = append(st.rbuf, data...)
+		st.rq.push(data)
 		st.cond.Broadcast()
 	}
 	if pad := n - int64(len(data)); pad > 0 {

@@ -55,8 +55,7 @@ type stream struct {
 	next, prev  *stream
 
 	// Receive side.
-	rbuf        []byte // received body bytes: rbuf[roff:]
-	roff        int
+	rq          recvQueue // received body bytes
 	recvWin     int64
 	recvUnacked int64
 	contentLen  int64 // declared content-length, -1 if none
@@ -88,10 +87,7 @@ func (st *stream) resetForReuse() {
 	st.sbuf, st.soff = st.sbuf[:0], 0
 	st.trailers.Reset()
 	st.hasTrailers, st.writeWait = false, false
-	if cap(st.rbuf) > maxKeepBuf {
-		st.rbuf = nil
-	}
-	st.rbuf, st.roff = st.rbuf[:0], 0
+	st.rq.reset()
 	st.recvUnacked, st.recvTotal = 0, 0
 	st.contentLen = -1
 	st.req.Reset()
@@ -240,12 +236,8 @@ func (st *stream) read(p []byte) (int, error) {
 	c := st.c
 	c.mu.Lock()
 	for {
-		if st.roff < len(st.rbuf) {
-			n := copy(p, st.rbuf[st.roff:])
-			st.roff += n
-			if st.roff == len(st.rbuf) {
-				st.rbuf, st.roff = st.rbuf[:0], 0
-			}
+		if st.rq.len() > 0 {
+			n := st.rq.read(p)
 			st.creditLocked(int64(n))
 			c.mu.Unlock()
 			return n, nil

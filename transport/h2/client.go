@@ -193,6 +193,11 @@ func (c *conn) assignIDLocked(st *stream) error {
 	st.id = c.nextID
 	c.nextID += 2
 	c.streams[st.id] = st
+	// The stream opens now, so its send window is the peer's initial window
+	// in force now, not when NewStream made it: a SETTINGS change in
+	// between was applied only to streams in the map (RFC 9113 §6.9.2), and
+	// the peer counts this stream's window from the new value.
+	st.sendWin = c.peerInitialWindow
 	return nil
 }
 

@@ -449,6 +449,17 @@ func (cs *clientStream) RecvMsg(m any) error {
 	if cs.ended {
 		return cs.doneErr
 	}
+	if err := cs.ctx.Err(); err != nil {
+		// The call's context ended: the transport resets the stream
+		// asynchronously, so a response may still have raced ahead of
+		// the reset (a client that cancels before CloseSend and the
+		// server answering the END_STREAM at once); the call fails with
+		// the context's status all the same, as grpc-go's does. The
+		// Connect conformance suite's cancel-before-close-send cases
+		// check it.
+		cs.st.Cancel(transport.Cancel)
+		return cs.end(status.FromContextError(err).Err())
+	}
 	if err := cs.waitHead(); err != nil {
 		return cs.end(err)
 	}

@@ -235,7 +235,7 @@ var (
 // startOurServer starts our interop server, serving h2c and TLS on one
 // port.
 func startOurServer(t *testing.T) *server {
-	return startServer(t, bin(t, "interop-server"), []string{"--port=0", "--use_tls"}, ourEnv(), false, ourPortRE)
+	return startServer(t, bin(t, "interop-server"), []string{"--host=127.0.0.1", "--port=0", "--use_tls"}, ourEnv(), false, ourPortRE)
 }
 
 // startGRPCServer starts grpc-go's interop server, which serves either h2c

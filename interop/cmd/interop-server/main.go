@@ -30,6 +30,7 @@ import (
 )
 
 var (
+	host     = flag.String("host", "", "the address to listen on; empty means every interface, as grpc-go's interop server does (tests pass 127.0.0.1)")
 	port     = flag.Int("port", 10000, "the port to listen on; 0 picks a free one, printed on stdout")
 	useTLS   = flag.Bool("use_tls", false, "serve TLS (cleartext HTTP/2 is served on the same port too)")
 	certFile = flag.String("tls_cert_file", "", "the TLS certificate file (default: grpc-go's test server1.pem)")
@@ -48,7 +49,7 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	lis, err := net.Listen("tcp", ":"+strconv.Itoa(*port))
+	lis, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,21 +13,32 @@ func parseData(f *Frame, p []byte) error {
 // unpad strips the Pad Length field and the padding of a frame with the
 // PADDED flag, recording the pad length in f.
 func unpad(f *Frame, p []byte) ([]byte, error) {
-	if !f.Flags.Has(FlagPadded) {
-		return p, nil
+	p, pad, err := readPadLength(f, p)
+	if err != nil {
+		return nil, err
 	}
-	if len(p) == 0 {
-		return nil, errPadLengthMissing
-	}
-	pad := int(p[0])
 	// RFC 9113 §6.1: padding as long as the payload or longer, where the
 	// payload includes the Pad Length octet, is a connection error
 	// PROTOCOL_ERROR.
-	if pad >= len(p) {
+	if pad > len(p) {
 		return nil, errPadding
 	}
-	f.PadLength = uint8(pad)
-	return p[1 : len(p)-pad], nil
+	return p[:len(p)-pad], nil
+}
+
+// readPadLength consumes the Pad Length octet that opens the payload of a
+// frame with the PADDED flag (RFC 9113 §6.1, §6.2, §6.6), recording it in
+// f. Without the flag it returns p and 0. Checking the padding against what
+// remains is the caller's job: HEADERS and PUSH_PROMISE have fields first.
+func readPadLength(f *Frame, p []byte) ([]byte, int, error) {
+	if !f.Flags.Has(FlagPadded) {
+		return p, 0, nil
+	}
+	if len(p) == 0 {
+		return nil, 0, errPadLengthMissing
+	}
+	f.PadLength = p[0]
+	return p[1:], int(p[0]), nil
 }
 
 // AppendData appends a DATA frame carrying data to dst. len(data) must not

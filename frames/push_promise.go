@@ -6,14 +6,9 @@ func parsePushPromise(f *Frame, p []byte) error {
 	if f.StreamID == 0 {
 		return errPushPromiseStream0
 	}
-	var pad int
-	if f.Flags.Has(FlagPadded) {
-		if len(p) == 0 {
-			return errPadLengthMissing
-		}
-		pad = int(p[0])
-		f.PadLength = p[0]
-		p = p[1:]
+	p, pad, err := readPadLength(f, p)
+	if err != nil {
+		return err
 	}
 	if len(p) < 4 {
 		return errPushPromiseShort

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
@@ -300,36 +301,88 @@ func appendMetadata(h *transport.Header, key, value string, scratch []byte) []by
 	return scratch
 }
 
-// headerToMD builds metadata from header fields: protocol fields are left
-// out except those grpc-go also shows handlers (:authority, user-agent and
-// content-type on the server), and "-bin" values are decoded. A field whose
-// binary value does not decode is skipped.
+// headerToMD converts received header fields into metadata: reserved fields
+// left out (the server keeps user-agent and content-type, as grpc-go does),
+// -bin values base64-decoded (a field whose value does not decode is
+// skipped), and, on the server, :authority added.
+//
+// Every value is sliced from one string and every value slice from one
+// backing array, and common names are constants, so a call's metadata costs
+// a handful of allocations rather than two or three per field: handlers and
+// interceptors that read metadata on every call (authentication, say) make
+// this a hot path.
 func headerToMD(h *transport.Header, authority []byte, server bool) metadata.MD {
-	md := make(metadata.MD, h.Len()+1)
-	if server && len(authority) > 0 {
-		md[":authority"] = []string{string(authority)}
+	n := h.Len()
+	md := make(metadata.MD, n+1)
+	size := len(authority)
+	for i := 0; i < n; i++ {
+		_, v := h.At(i)
+		size += len(v) // a -bin value decodes to fewer bytes than it has
 	}
-	for i := 0; i < h.Len(); i++ {
-		n, v := h.At(i)
-		name := string(n)
-		if isReservedHeader(name) {
-			switch {
-			case server && (name == "user-agent" || name == "content-type"):
-			default:
-				continue
-			}
-		}
-		if metadata.IsBinaryKey(name) {
-			b, err := metadata.DecodeBinHeader(string(v))
-			if err != nil {
-				continue
-			}
-			md[name] = append(md[name], string(b))
+	type span struct {
+		name     string
+		off, end int
+	}
+	var inline [16]span
+	spans := inline[:0]
+	buf := make([]byte, 0, size)
+	if server && len(authority) > 0 {
+		buf = append(buf, authority...)
+		spans = append(spans, span{":authority", 0, len(buf)})
+	}
+	for i := 0; i < n; i++ {
+		nb, v := h.At(i)
+		if isReservedHeader(string(nb)) && !(server && (string(nb) == "user-agent" || string(nb) == "content-type")) {
 			continue
 		}
-		md[name] = append(md[name], string(v))
+		off := len(buf)
+		if metadata.IsBinaryKey(string(nb)) {
+			var err error
+			if buf, err = metadata.AppendDecodeBinHeader(buf, v); err != nil {
+				buf = buf[:off]
+				continue
+			}
+		} else {
+			buf = append(buf, v...)
+		}
+		spans = append(spans, span{mdKey(nb), off, len(buf)})
+	}
+	// buf is never written again, so the string can share its bytes.
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	vals := make([]string, len(spans))
+	for i, sp := range spans {
+		vals[i] = all[sp.off:sp.end]
+		if prev, ok := md[sp.name]; ok {
+			md[sp.name] = append(prev, vals[i])
+		} else {
+			// Capacity 1: appending to a repeated key copies rather than
+			// overwriting the next key's value.
+			md[sp.name] = vals[i : i+1 : i+1]
+		}
 	}
 	return md
+}
+
+// mdKey returns name as a string, without allocating for the names most
+// calls carry.
+func mdKey(name []byte) string {
+	switch string(name) {
+	case "user-agent":
+		return "user-agent"
+	case "content-type":
+		return "content-type"
+	case "authorization":
+		return "authorization"
+	case "grpc-accept-encoding":
+		return "grpc-accept-encoding"
+	case "accept-encoding":
+		return "accept-encoding"
+	case "x-request-id":
+		return "x-request-id"
+	case "traceparent":
+		return "traceparent"
+	}
+	return string(name)
 }
 
 // toStatus converts an error from a transport stream, a codec or a

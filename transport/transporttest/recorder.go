@@ -3,6 +3,7 @@ package transporttest
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/shockwave-rpc/shockwave/transport"
 )
@@ -40,6 +41,20 @@ type Recorder struct {
 
 	off     int
 	flushed bool
+	// mu guards WasReset and ResetCode: the contract lets Reset come from
+	// any goroutine (a deadline timer, say) while the handler reads or
+	// writes.
+	mu sync.Mutex
+}
+
+// resetErr returns the error of a reset stream, or nil.
+func (r *Recorder) resetErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.WasReset {
+		return &transport.StreamError{Code: r.ResetCode}
+	}
+	return nil
 }
 
 var _ transport.ServerStream = (*Recorder)(nil)
@@ -53,8 +68,10 @@ func (r *Recorder) Clear() {
 	r.Resp.Reset()
 	r.Out = r.Out[:0]
 	r.Trailers.Reset()
-	r.HeadSent, r.TrailersOnly, r.Finished, r.WasReset = false, false, false, false
-	r.ResetCode = 0
+	r.HeadSent, r.TrailersOnly, r.Finished = false, false, false
+	r.mu.Lock()
+	r.WasReset, r.ResetCode = false, 0
+	r.mu.Unlock()
 	r.off = 0
 	r.flushed = false
 }
@@ -72,8 +89,8 @@ func (r *Recorder) Request() *transport.Request { return &r.Req }
 
 // Read reads from Body.
 func (r *Recorder) Read(p []byte) (int, error) {
-	if r.WasReset {
-		return 0, &transport.StreamError{Code: r.ResetCode}
+	if err := r.resetErr(); err != nil {
+		return 0, err
 	}
 	if r.off >= len(r.Body) {
 		return 0, io.EOF
@@ -91,8 +108,8 @@ func (r *Recorder) Response() *transport.Response { return &r.Resp }
 
 // Write appends to Out.
 func (r *Recorder) Write(p []byte) (int, error) {
-	if r.WasReset {
-		return 0, &transport.StreamError{Code: r.ResetCode}
+	if err := r.resetErr(); err != nil {
+		return 0, err
 	}
 	r.HeadSent = true
 	r.Out = append(r.Out, p...)
@@ -123,8 +140,10 @@ func (r *Recorder) Finish(trailers *transport.Header) error {
 // SupportsTrailers reports true.
 func (r *Recorder) SupportsTrailers() bool { return true }
 
-// Reset records a reset.
+// Reset records a reset; it may be called from any goroutine.
 func (r *Recorder) Reset(code transport.Code) {
+	r.mu.Lock()
 	r.WasReset = true
 	r.ResetCode = code
+	r.mu.Unlock()
 }

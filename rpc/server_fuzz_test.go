@@ -80,53 +80,6 @@ func (e *fuzzEcho) BidiStream(st rpc.BidiStreamingServer[echov1.EchoRequest, ech
 	}
 }
 
-// lockedRecorder makes a Recorder safe for what the stream contract allows
-// across goroutines: the deadline timer of a call resets its stream while
-// the handler may be reading or writing it.
-type lockedRecorder struct {
-	mu sync.Mutex
-	r  *transporttest.Recorder
-}
-
-var _ transport.ServerStream = (*lockedRecorder)(nil)
-
-func (l *lockedRecorder) Context() context.Context      { return l.r.Context() }
-func (l *lockedRecorder) Request() *transport.Request   { return l.r.Request() }
-func (l *lockedRecorder) Response() *transport.Response { return l.r.Response() }
-func (l *lockedRecorder) SupportsTrailers() bool        { return true }
-
-func (l *lockedRecorder) RequestTrailers() *transport.Header { return l.r.RequestTrailers() }
-
-func (l *lockedRecorder) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(p)
-}
-
-func (l *lockedRecorder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Write(p)
-}
-
-func (l *lockedRecorder) Flush() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Flush()
-}
-
-func (l *lockedRecorder) Finish(tr *transport.Header) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Finish(tr)
-}
-
-func (l *lockedRecorder) Reset(code transport.Code) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.r.Reset(code)
-}
-
 // serverRequest is a request as the fuzzer varies it. A header is sent
 // when its bit in omit is clear, so that absent and empty differ.
 type serverRequest struct {
@@ -279,7 +232,7 @@ func FuzzServer(f *testing.F) {
 		}
 		rec.Body = append(rec.Body, body...)
 		impl.md = nil
-		srv.ServeStream(&lockedRecorder{r: rec})
+		srv.ServeStream(rec)
 		checkResponse(t, rec, flags&omitTimeout == 0)
 		md := impl.md
 		if md != nil {

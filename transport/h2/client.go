@@ -79,13 +79,7 @@ func (cc *ClientConn) readLoop() {
 	c := cc.c
 	err := c.readLoop()
 	c.mu.Lock()
-	if !c.closing {
-		if isProtocolError(err) {
-			c.failLocked(err)
-		} else {
-			c.closeLocked(err, closeNow)
-		}
-	}
+	c.readEndedLocked(err)
 	cc.goneLocked(c.err)
 	c.mu.Unlock()
 	<-c.writerDone

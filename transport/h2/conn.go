@@ -387,6 +387,26 @@ func (c *conn) checkQueuedLocked() error {
 	return errWriteQueue
 }
 
+// readEndedLocked ends the connection after its read loop returned err,
+// unless it is closing already: a connection error gets its GOAWAY
+// (failLocked); anything else (EOF, a failed read) closes at once.
+func (c *conn) readEndedLocked(err error) {
+	if c.closing {
+		return
+	}
+	if isProtocolError(err) {
+		c.failLocked(err)
+	} else {
+		c.closeLocked(err, closeNow)
+	}
+}
+
+func isProtocolError(err error) bool {
+	var ce *connError
+	var fe *frames.ConnError
+	return errors.As(err, &ce) || errors.As(err, &fe)
+}
+
 // failLocked ends the connection for a connection error: GOAWAY with its
 // code, then close after a short linger (RFC 9113 §5.4.1).
 func (c *conn) failLocked(err error) {

@@ -2,7 +2,6 @@ package h2
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -78,13 +77,7 @@ func (s *Server) ServeConn(nc net.Conn) {
 	c.start()
 	err := c.readLoop()
 	c.mu.Lock()
-	if !c.closing {
-		if isProtocolError(err) {
-			c.failLocked(err)
-		} else {
-			c.closeLocked(err, closeNow)
-		}
-	}
+	c.readEndedLocked(err)
 	mode := c.closeMode
 	c.mu.Unlock()
 	<-c.writerDone
@@ -94,12 +87,6 @@ func (s *Server) ServeConn(nc net.Conn) {
 		io.Copy(io.Discard, nc)
 	}
 	nc.Close()
-}
-
-func isProtocolError(err error) bool {
-	var ce *connError
-	var fe *frames.ConnError
-	return errors.As(err, &ce) || errors.As(err, &fe)
 }
 
 // Shutdown shuts every connection down gracefully (RFC 9113 §6.8): a

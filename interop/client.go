@@ -176,27 +176,7 @@ func (c *Client) ServerStreaming(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("StreamingOutputCall: %w", err)
 	}
-	n := 0
-	for {
-		reply, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("Recv after %d responses: %w", n, err)
-		}
-		if n >= len(respSizes) {
-			return fmt.Errorf("more than %d responses", len(respSizes))
-		}
-		if err := checkPayload(reply.GetPayload(), respSizes[n]); err != nil {
-			return fmt.Errorf("response %d: %w", n, err)
-		}
-		n++
-	}
-	if n != len(respSizes) {
-		return fmt.Errorf("got %d responses, want %d", n, len(respSizes))
-	}
-	return nil
+	return recvSizes(stream, respSizes, nil)
 }
 
 // PingPong: four request-response round trips on one bidi stream.
@@ -551,6 +531,13 @@ func (c *Client) ServerCompressedStreaming(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("StreamingOutputCall: %w", err)
 	}
+	return recvSizes(stream, sizes, func(n int) error { return checkFlag(tap, n, n == 0) })
+}
+
+// recvSizes reads a server stream to its end, checking that it carries
+// exactly len(sizes) responses whose payloads have those sizes; check, if
+// not nil, also vets response n.
+func recvSizes(stream rpc.ServerStreamingClient[grpc_testing.StreamingOutputCallResponse], sizes []int, check func(n int) error) error {
 	n := 0
 	for {
 		reply, err := stream.Recv()
@@ -566,8 +553,10 @@ func (c *Client) ServerCompressedStreaming(ctx context.Context) error {
 		if err := checkPayload(reply.GetPayload(), sizes[n]); err != nil {
 			return fmt.Errorf("response %d: %w", n, err)
 		}
-		if err := checkFlag(tap, n, n == 0); err != nil {
-			return err
+		if check != nil {
+			if err := check(n); err != nil {
+				return err
+			}
 		}
 		n++
 	}

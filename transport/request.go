@@ -53,8 +53,15 @@ type Request struct {
 	Header Header
 	// ContentLength is the declared body length, or -1 when unknown.
 	ContentLength int64
-	// RemoteAddr is the peer's address (server side).
+	// RemoteAddr, LocalAddr and TLS describe the connection the stream
+	// travels on, from the side holding the Request: on the server
+	// RemoteAddr is the client's address, on the client the server's.
+	// The transport sets them, on the server before the handler runs and
+	// on the client when NewStream returns the stream; they are nil where
+	// the transport has no such thing (an in-memory connection).
 	RemoteAddr net.Addr
+	// LocalAddr is this side's own address of the connection.
+	LocalAddr net.Addr
 	// TLS is the connection's TLS state, nil on cleartext connections.
 	TLS *tls.ConnectionState
 
@@ -68,6 +75,7 @@ func (r *Request) Reset() {
 	r.Header.Reset()
 	r.ContentLength = -1
 	r.RemoteAddr = nil
+	r.LocalAddr = nil
 	r.TLS = nil
 	r.pbuf = r.pbuf[:0]
 	r.pseudo = [numPseudo][2]uint32{}

@@ -119,7 +119,9 @@ type ClientConn interface {
 // Cancel may be called from any goroutine.
 type ClientStream interface {
 	// Request is the head to fill before the first Write, Flush or
-	// CloseSend. Method, scheme, authority and path must be set.
+	// CloseSend. Method, scheme, authority and path must be set. Its
+	// RemoteAddr, LocalAddr and TLS come filled by the transport and
+	// describe the connection the stream went out on.
 	Request() *Request
 
 	// Write queues request body bytes, sending the head first if needed.

@@ -167,6 +167,9 @@ func (cc *ClientConn) NewStream(ctx context.Context) (transport.ClientStream, er
 	st.counted = true
 	c.nOpen++
 	st.req.Proto = transport.HTTP2
+	st.req.RemoteAddr = c.remoteAddr
+	st.req.LocalAddr = c.localAddr
+	st.req.TLS = c.tlsState
 	st.userCtx = ctx
 	gen := st.gen
 	c.mu.Unlock()

@@ -113,6 +113,7 @@ type conn struct {
 	scratchResp transport.Response
 
 	remoteAddr net.Addr
+	localAddr  net.Addr
 	tlsState   *tls.ConnectionState
 	readSeen   atomic.Bool // a frame arrived since the last keepalive tick
 
@@ -215,6 +216,7 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 		spare:             make([]byte, 0, 16<<10),
 		hbuf:              make([]byte, 0, 512),
 		remoteAddr:        nc.RemoteAddr(),
+		localAddr:         nc.LocalAddr(),
 	}
 	c.queueCap = max(minQueueCap, int(cfg.maxConcurrentStreams)*(64<<10))
 	c.writerCond.L = &c.mu

@@ -271,6 +271,7 @@ func (c *conn) onNewStream(f *frames.Frame) error {
 	st.contentLen = st.req.ContentLength
 	st.req.Proto = transport.HTTP2
 	st.req.RemoteAddr = c.remoteAddr
+	st.req.LocalAddr = c.localAddr
 	st.req.TLS = c.tlsState
 	if f.StreamEnded() {
 		st.recvEnded = true

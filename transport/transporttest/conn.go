@@ -15,7 +15,9 @@ package transporttest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"net"
 	"sync"
 
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -35,6 +37,14 @@ type Conn struct {
 	// Window bounds the unread bytes of each direction of a stream; set it
 	// before the first NewStream. Zero means DefaultWindow.
 	Window int
+
+	// ClientAddr, ServerAddr and TLS, when set before the first
+	// NewStream, are the connection the streams report in their
+	// Request: the client's has RemoteAddr ServerAddr and LocalAddr
+	// ClientAddr, the server's the reverse. An in-memory connection has
+	// no addresses otherwise.
+	ClientAddr, ServerAddr net.Addr
+	TLS                    *tls.ConnectionState
 
 	h       transport.Handler
 	baseCtx context.Context
@@ -86,6 +96,7 @@ func (c *Conn) NewStream(ctx context.Context) (transport.ClientStream, error) {
 	s.ss.s = s
 	s.creq.Reset()
 	s.creq.Proto = transport.HTTP2
+	s.creq.RemoteAddr, s.creq.LocalAddr, s.creq.TLS = c.ServerAddr, c.ClientAddr, c.TLS
 	c.streams[s] = struct{}{}
 	if ctx.Done() != nil {
 		s.stopCtx = context.AfterFunc(ctx, func() { s.reset(transport.Cancel, true) })
@@ -263,6 +274,7 @@ func (s *stream) sendHead() error {
 	s.sreq.SetPath(s.creq.Path())
 	s.sreq.Header.CopyFrom(&s.creq.Header)
 	s.sreq.ContentLength = s.creq.ContentLength
+	s.sreq.RemoteAddr, s.sreq.LocalAddr, s.sreq.TLS = s.conn.ClientAddr, s.conn.ServerAddr, s.conn.TLS
 	s.srvCtx, s.srvStop = context.WithCancel(s.conn.baseCtx)
 	s.conn.wg.Add(1)
 	go s.serve()

@@ -2,6 +2,8 @@ package rpc
 
 import (
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/peer"
+	"github.com/shockwave-rpc/shockwave/transport"
 )
 
 // callInfo is the per-call settings a client builds from the CallOptions of
@@ -9,6 +11,7 @@ import (
 type callInfo struct {
 	header       *metadata.MD
 	trailer      *metadata.MD
+	peer         *peer.Peer
 	compressor   string
 	maxRecv      int
 	maxSend      int
@@ -28,6 +31,26 @@ func Header(md *metadata.MD) CallOption {
 // Trailer stores the response trailers of the call in *md when it ends.
 func Trailer(md *metadata.MD) CallOption {
 	return callOptionFunc(func(ci *callInfo) { ci.trailer = md })
+}
+
+// Peer stores in *p the connection the call went out on: the server's
+// address, the client's own and the TLS state, as grpc-go's grpc.Peer
+// does. *p is filled as soon as the call has a stream on a connection,
+// which is before Invoke or NewStream returns, so a streaming call's
+// Peer is there before its response headers, and a call that fails with
+// a status from the server reports it too. A call that fails before it
+// reaches a connection leaves *p as it was.
+func Peer(p *peer.Peer) CallOption {
+	return callOptionFunc(func(ci *callInfo) { ci.peer = p })
+}
+
+// setPeer fills the Peer option's target, if any, from the request head
+// of a stream just opened, where the transport put the connection's
+// addresses and TLS state.
+func (ci *callInfo) setPeer(req *transport.Request) {
+	if ci.peer != nil {
+		*ci.peer = peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
+	}
 }
 
 // UseCompressor compresses the call's request messages with the named

@@ -57,7 +57,7 @@ func (cc *ClientConn) invoke(ctx context.Context, method string, args, reply any
 	defer clientCalls.Put(call)
 	ci := &call.ci
 	cc.callInfo(ci, opts)
-	defer func() { ci.header, ci.trailer, ci.codec = nil, nil, nil }()
+	defer func() { ci.header, ci.trailer, ci.peer, ci.codec = nil, nil, nil, nil }()
 	var comp Compressor
 	if ci.compressor != "" && ci.compressor != Identity {
 		if comp = compressors[ci.compressor]; comp == nil {
@@ -94,6 +94,7 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 		return err
 	}
 	defer st.Close()
+	ci.setPeer(st.Request())
 	call.scratch = cc.fillRequest(ctx, st.Request(), method, ci.codec, comp, call.scratch)
 	_, werr := st.Write(msg)
 	if werr == nil {
@@ -319,6 +320,10 @@ func (cs *clientStream) open() error {
 		ref.release()
 		return err
 	}
+	// Filled here, before NewStream returns, rather than when the call
+	// ends: nothing else can be reading *p yet, so a caller may read it
+	// while the stream is in use without a race.
+	cs.ci.setPeer(st.Request())
 	cs.cc.fillRequest(cs.ctx, st.Request(), cs.method, cs.ci.codec, cs.comp, nil)
 	if cs.desc.ClientStreams {
 		// The client may not send for a while; the server should see the

@@ -5,6 +5,7 @@ import (
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/peer"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 )
 
@@ -16,11 +17,19 @@ type serverCallKey struct{}
 // FromIncomingContext asks a context for; the call context then answers
 // that key with metadata built on first use, and calls that never ask
 // build none.
-var incomingMDKey = func() any {
+var incomingMDKey = learnKey(func(ctx context.Context) { metadata.FromIncomingContext(ctx) })
+
+// peerKey is rpc/peer's key, learnt the same way, so that the call context
+// can answer peer.FromContext with a Peer built on first use without
+// rpc/peer exporting its key.
+var peerKey = learnKey(func(ctx context.Context) { peer.FromContext(ctx) })
+
+// learnKey returns the key ask looks a context up by.
+func learnKey(ask func(context.Context)) any {
 	r := &keyRecorder{Context: context.Background()}
-	metadata.FromIncomingContext(r)
+	ask(r)
 	return r.key
-}()
+}
 
 type keyRecorder struct {
 	context.Context

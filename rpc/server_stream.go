@@ -8,6 +8,7 @@ import (
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/peer"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 )
@@ -50,8 +51,11 @@ type serverCall struct {
 	trailers   transport.Header
 	scratch    []byte
 
-	mdOnce sync.Mutex
+	// lazyMu guards what the context builds the first time a handler
+	// asks, from whichever goroutine it asks on.
+	lazyMu sync.Mutex
 	inMD   metadata.MD
+	peer   *peer.Peer
 
 	// mu and gen make the deadline timer safe against the call's reuse:
 	// a timer that fires late sees another generation and does nothing.
@@ -160,7 +164,7 @@ func (c *serverCall) release() {
 	c.recvComp, c.sendComp, c.headerComp = nil, nil, nil
 	c.recvd = 0
 	c.headerSent, c.finished = false, false
-	c.header, c.trailer, c.inMD = nil, nil, nil
+	c.header, c.trailer, c.inMD, c.peer = nil, nil, nil, nil
 	c.trailers.Reset()
 	if cap(c.scratch) > 4<<10 {
 		c.scratch = nil
@@ -177,6 +181,12 @@ func (c *serverCall) Value(key any) any {
 	switch key {
 	case incomingMDKey:
 		return c.incomingMD()
+	case peerKey:
+		if p := c.peerInfo(); p != nil {
+			return p
+		}
+		// An untyped nil, so that FromContext reports no peer.
+		return nil
 	case serverCallKey{}:
 		return c
 	}
@@ -186,13 +196,30 @@ func (c *serverCall) Value(key any) any {
 // incomingMD builds the request metadata the first time a handler asks,
 // so calls that never look at it build no map.
 func (c *serverCall) incomingMD() metadata.MD {
-	c.mdOnce.Lock()
-	defer c.mdOnce.Unlock()
+	c.lazyMu.Lock()
+	defer c.lazyMu.Unlock()
 	if c.inMD == nil {
 		req := c.st.Request()
 		c.inMD = headerToMD(&req.Header, req.Authority(), true)
 	}
 	return c.inMD
+}
+
+// peerInfo builds the call's Peer the first time a handler asks, so calls
+// that never ask allocate none. Each call gets a Peer of its own, which a
+// handler may keep after it returns, unlike the call's context. It is nil
+// when the transport knows nothing of the connection.
+func (c *serverCall) peerInfo() *peer.Peer {
+	c.lazyMu.Lock()
+	defer c.lazyMu.Unlock()
+	if c.peer == nil {
+		req := c.st.Request()
+		if req.RemoteAddr == nil && req.LocalAddr == nil && req.TLS == nil {
+			return nil
+		}
+		c.peer = &peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
+	}
+	return c.peer
 }
 
 // Context returns the call's context, c itself.

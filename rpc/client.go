@@ -289,7 +289,7 @@ type clientStream struct {
 	finishOnce sync.Once
 }
 
-func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, _ ClientConnInterface, method string, opts ...CallOption) (ClientStream, error) {
+func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, _ *ClientConn, method string, opts ...CallOption) (ClientStream, error) {
 	cs := &clientStream{cc: cc, ctx: ctx, desc: desc, method: method}
 	cc.callInfo(&cs.ci, opts)
 	if name := cs.ci.compressor; name != "" && name != Identity {

@@ -157,7 +157,7 @@ type ClientConn struct {
 	dialStop context.CancelFunc
 }
 
-var _ ClientConnInterface = (*ClientConn)(nil)
+var _ *ClientConn = (*ClientConn)(nil)
 
 // connRef counts the calls on one transport connection, so a connection
 // that was replaced after GOAWAY is closed once its last call ends.
@@ -230,7 +230,7 @@ func Dial(target string, opts ...DialOption) (*ClientConn, error) {
 	}
 	cc.unaryInt = ChainUnaryClient(cc.opts.unaryInts...)
 	cc.streamInt = ChainStreamClient(cc.opts.streamInts...)
-	cc.invoker = func(ctx context.Context, method string, req, reply any, _ ClientConnInterface, opts ...CallOption) error {
+	cc.invoker = func(ctx context.Context, method string, req, reply any, _ *ClientConn, opts ...CallOption) error {
 		return cc.invoke(ctx, method, req, reply, opts...)
 	}
 	cc.streamer = cc.newStream

@@ -651,13 +651,13 @@ func TestInterceptorOrder(t *testing.T) {
 		}
 	}
 	cu := func(name string) rpc.UnaryClientInterceptor {
-		return func(ctx context.Context, method string, req, reply any, cc rpc.ClientConnInterface, inv rpc.UnaryInvoker, opts ...rpc.CallOption) error {
+		return func(ctx context.Context, method string, req, reply any, cc *rpc.ClientConn, inv rpc.UnaryInvoker, opts ...rpc.CallOption) error {
 			add("client " + name)
 			return inv(ctx, method, req, reply, cc, opts...)
 		}
 	}
 	cs := func(name string) rpc.StreamClientInterceptor {
-		return func(ctx context.Context, desc *rpc.StreamDesc, cc rpc.ClientConnInterface, method string, streamer rpc.Streamer, opts ...rpc.CallOption) (rpc.ClientStream, error) {
+		return func(ctx context.Context, desc *rpc.StreamDesc, cc *rpc.ClientConn, method string, streamer rpc.Streamer, opts ...rpc.CallOption) (rpc.ClientStream, error) {
 			add("client stream " + name)
 			return streamer(ctx, desc, cc, method, opts...)
 		}

@@ -74,6 +74,32 @@ func (s *echoServer) BidiStream(stream rpc.BidiStreamingServer[echov1.EchoReques
 	}
 }
 
+// Interceptors written for grpc-go keep their signatures too: the client
+// ones receive the *ClientConn they were installed on, as in grpc-go.
+func logUnary(ctx context.Context, method string, req, reply any, cc *rpc.ClientConn, invoker rpc.UnaryInvoker, opts ...rpc.CallOption) error {
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	fmt.Println("called", method, status.Code(err))
+	return err
+}
+
+func logStream(ctx context.Context, desc *rpc.StreamDesc, cc *rpc.ClientConn, method string, streamer rpc.Streamer, opts ...rpc.CallOption) (rpc.ClientStream, error) {
+	fmt.Println("opening", method)
+	return streamer(ctx, desc, cc, method, opts...)
+}
+
+func checkAuth(ctx context.Context, req any, info *rpc.UnaryServerInfo, handler rpc.UnaryHandler) (any, error) {
+	if md, ok := metadata.FromIncomingContext(ctx); !ok || len(md.Get("authorization")) == 0 {
+		return nil, status.Error(codes.Unauthenticated, "no credentials")
+	}
+	return handler(ctx, req)
+}
+
+var (
+	_ rpc.UnaryClientInterceptor  = logUnary
+	_ rpc.StreamClientInterceptor = logStream
+	_ rpc.UnaryServerInterceptor  = checkAuth
+)
+
 // printRegistrar stands in for a server: it lists what was registered.
 type printRegistrar struct{}
 
@@ -96,7 +122,8 @@ func (printRegistrar) RegisterService(desc *rpc.ServiceDesc, impl any) {
 //	google.golang.org/grpc/metadata -> github.com/shockwave-rpc/shockwave/rpc/metadata
 //
 // and the package qualifier grpc. becomes rpc. (grpc.ServerStreamingServer
-// is rpc.ServerStreamingServer). The stubs come from `shockwave gen` or
+// is rpc.ServerStreamingServer, grpc.UnaryClientInterceptor is
+// rpc.UnaryClientInterceptor). The stubs come from `shockwave gen` or
 // protoc-gen-shockwave instead of protoc-gen-go-grpc; echoServer above is a
 // grpc-go implementation after that change.
 func Example_migrateFromGRPCGo() {

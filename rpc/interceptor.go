@@ -34,24 +34,22 @@ type StreamServerInfo struct {
 type StreamServerInterceptor func(srv any, ss ServerStream, info *StreamServerInfo, handler StreamHandler) error
 
 // UnaryInvoker performs a unary call on the client; the innermost one sends
-// it on the connection.
-//
-// grpc-go passes a *grpc.ClientConn here; Shockwave passes the
-// ClientConnInterface the call was made on, so interceptors work the same on
-// any implementation of it.
-type UnaryInvoker func(ctx context.Context, method string, req, reply any, cc ClientConnInterface, opts ...CallOption) error
+// it on the connection. cc is the connection the interceptors were
+// installed on, as in grpc-go, so an interceptor written for grpc-go
+// compiles here with its import changed.
+type UnaryInvoker func(ctx context.Context, method string, req, reply any, cc *ClientConn, opts ...CallOption) error
 
 // UnaryClientInterceptor wraps a unary call on the client; it calls invoker
 // to go on with the call.
-type UnaryClientInterceptor func(ctx context.Context, method string, req, reply any, cc ClientConnInterface, invoker UnaryInvoker, opts ...CallOption) error
+type UnaryClientInterceptor func(ctx context.Context, method string, req, reply any, cc *ClientConn, invoker UnaryInvoker, opts ...CallOption) error
 
 // Streamer begins a streaming call on the client; the innermost one opens
 // it on the connection.
-type Streamer func(ctx context.Context, desc *StreamDesc, cc ClientConnInterface, method string, opts ...CallOption) (ClientStream, error)
+type Streamer func(ctx context.Context, desc *StreamDesc, cc *ClientConn, method string, opts ...CallOption) (ClientStream, error)
 
 // StreamClientInterceptor wraps the start of a streaming call on the
 // client; it calls streamer to go on, and may wrap the stream it returns.
-type StreamClientInterceptor func(ctx context.Context, desc *StreamDesc, cc ClientConnInterface, method string, streamer Streamer, opts ...CallOption) (ClientStream, error)
+type StreamClientInterceptor func(ctx context.Context, desc *StreamDesc, cc *ClientConn, method string, streamer Streamer, opts ...CallOption) (ClientStream, error)
 
 // ChainUnaryServer returns one interceptor that runs interceptors in order,
 // the first outermost. Nil entries are skipped. With no interceptors it
@@ -115,7 +113,7 @@ func ChainUnaryClient(interceptors ...UnaryClientInterceptor) UnaryClientInterce
 	case 1:
 		return chain[0]
 	}
-	return func(ctx context.Context, method string, req, reply any, cc ClientConnInterface, invoker UnaryInvoker, opts ...CallOption) error {
+	return func(ctx context.Context, method string, req, reply any, cc *ClientConn, invoker UnaryInvoker, opts ...CallOption) error {
 		return chain[0](ctx, method, req, reply, cc, unaryClientNext(chain, 1, invoker), opts...)
 	}
 }
@@ -124,7 +122,7 @@ func unaryClientNext(chain []UnaryClientInterceptor, i int, final UnaryInvoker) 
 	if i == len(chain) {
 		return final
 	}
-	return func(ctx context.Context, method string, req, reply any, cc ClientConnInterface, opts ...CallOption) error {
+	return func(ctx context.Context, method string, req, reply any, cc *ClientConn, opts ...CallOption) error {
 		return chain[i](ctx, method, req, reply, cc, unaryClientNext(chain, i+1, final), opts...)
 	}
 }
@@ -140,7 +138,7 @@ func ChainStreamClient(interceptors ...StreamClientInterceptor) StreamClientInte
 	case 1:
 		return chain[0]
 	}
-	return func(ctx context.Context, desc *StreamDesc, cc ClientConnInterface, method string, streamer Streamer, opts ...CallOption) (ClientStream, error) {
+	return func(ctx context.Context, desc *StreamDesc, cc *ClientConn, method string, streamer Streamer, opts ...CallOption) (ClientStream, error) {
 		return chain[0](ctx, desc, cc, method, streamClientNext(chain, 1, streamer), opts...)
 	}
 }
@@ -149,7 +147,7 @@ func streamClientNext(chain []StreamClientInterceptor, i int, final Streamer) St
 	if i == len(chain) {
 		return final
 	}
-	return func(ctx context.Context, desc *StreamDesc, cc ClientConnInterface, method string, opts ...CallOption) (ClientStream, error) {
+	return func(ctx context.Context, desc *StreamDesc, cc *ClientConn, method string, opts ...CallOption) (ClientStream, error) {
 		return chain[i](ctx, desc, cc, method, streamClientNext(chain, i+1, final), opts...)
 	}
 }

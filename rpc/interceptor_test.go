@@ -98,7 +98,7 @@ func TestChainUnaryClient(t *testing.T) {
 	}
 	var order []string
 	mk := func(name string) UnaryClientInterceptor {
-		return func(ctx context.Context, method string, req, reply any, cc ClientConnInterface, inv UnaryInvoker, opts ...CallOption) error {
+		return func(ctx context.Context, method string, req, reply any, cc *ClientConn, inv UnaryInvoker, opts ...CallOption) error {
 			order = append(order, name)
 			return inv(ctx, method+name, req, reply, cc, opts...)
 		}
@@ -106,7 +106,7 @@ func TestChainUnaryClient(t *testing.T) {
 	var gotMethod string
 	var gotOpts int
 	err := ChainUnaryClient(mk("a"), mk("b"))(context.Background(), "/s/M", nil, nil, nil,
-		func(ctx context.Context, method string, req, reply any, cc ClientConnInterface, opts ...CallOption) error {
+		func(ctx context.Context, method string, req, reply any, cc *ClientConn, opts ...CallOption) error {
 			gotMethod, gotOpts = method, len(opts)
 			return nil
 		}, EmptyCallOption{})
@@ -121,7 +121,7 @@ func TestChainStreamClient(t *testing.T) {
 	}
 	var order []string
 	mk := func(name string) StreamClientInterceptor {
-		return func(ctx context.Context, desc *StreamDesc, cc ClientConnInterface, method string, s Streamer, opts ...CallOption) (ClientStream, error) {
+		return func(ctx context.Context, desc *StreamDesc, cc *ClientConn, method string, s Streamer, opts ...CallOption) (ClientStream, error) {
 			order = append(order, name)
 			return s(ctx, desc, cc, method+name, opts...)
 		}
@@ -130,7 +130,7 @@ func TestChainStreamClient(t *testing.T) {
 	var gotMethod string
 	var gotDesc *StreamDesc
 	_, err := ChainStreamClient(mk("a"), mk("b"), mk("c"))(context.Background(), desc, nil, "/s/M",
-		func(ctx context.Context, d *StreamDesc, cc ClientConnInterface, method string, opts ...CallOption) (ClientStream, error) {
+		func(ctx context.Context, d *StreamDesc, cc *ClientConn, method string, opts ...CallOption) (ClientStream, error) {
 			gotMethod, gotDesc = method, d
 			return nil, nil
 		})

@@ -25,7 +25,11 @@
 // Both windows are enforced both ways (RFC 9113 §6.9). The connection
 // window is credited as data arrives, the stream window as the handler (or
 // caller) reads, each by a WINDOW_UPDATE per quarter window rather than per
-// DATA frame. SETTINGS_INITIAL_WINDOW_SIZE changes apply to open streams.
+// DATA frame. So a stream whose reader lags stops only itself; but once
+// the unread bytes of all streams reach a cap (WithMaxBufferedBytes, four
+// windows by default), the connection credit waits until readers catch
+// up or streams are dropped, which bounds what one connection buffers.
+// SETTINGS_INITIAL_WINDOW_SIZE changes apply to open streams.
 // As in grpc-go, a bandwidth-delay-product estimate from PING round trips
 // grows the windows (up to 16 MiB) on links that a window limits; it
 // measures once per window of received data, so small messages cost no
@@ -46,7 +50,8 @@
 // (in frames), caps on PING and SETTINGS frames received while nothing is
 // answered and on empty DATA frames, caps on the control frames and (at
 // least 4 MiB, more with MaxConcurrentStreams) on the response heads
-// queued for a peer that does not read, handler concurrency limited to
+// queued for a peer that does not read, a cap on the request body bytes
+// buffered unread per connection, handler concurrency limited to
 // MaxConcurrentStreams with a bounded queue, header list size (431), a
 // preface timeout, an idle timeout and keepalive PINGs. A peer that
 // breaks a limit gets GOAWAY ENHANCE_YOUR_CALM (or the RFC's code) and

@@ -18,3 +18,28 @@ func NewRecvQueue() *RecvQueue { return &RecvQueue{recvQueue{cache: new(chunkCac
 func (q *RecvQueue) Push(p []byte)     { q.q.push(p) }
 func (q *RecvQueue) Read(p []byte) int { return q.q.read(p) }
 func (q *RecvQueue) Len() int          { return q.q.len() }
+
+// RecvBuffered reports the body bytes the client connection holds unread
+// across its streams (the count the buffered cap limits) and the
+// connection window it keeps. Tests only.
+func (cc *ClientConn) RecvBuffered() (unread int, window int64) {
+	cc.c.mu.Lock()
+	defer cc.c.mu.Unlock()
+	return cc.c.chunks.unread, cc.c.connWindow
+}
+
+// RecvBuffered is ClientConn.RecvBuffered for a server serving one
+// connection; with none, or more than one, it reports -1. Tests only.
+func (s *Server) RecvBuffered() (unread int, window int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) != 1 {
+		return -1, 0
+	}
+	for c := range s.conns {
+		c.mu.Lock()
+		unread, window = c.chunks.unread, c.connWindow
+		c.mu.Unlock()
+	}
+	return unread, window
+}

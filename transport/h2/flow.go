@@ -1,6 +1,11 @@
 package h2
 
-import "time"
+import (
+	"math"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+)
 
 // bdpPingData marks the PING that measures the round trip for BDP
 // estimation; keepalive and shutdown PINGs carry other data.
@@ -108,4 +113,44 @@ func (r *rateLimit) allow() bool {
 		return true
 	}
 	return false
+}
+
+// bufferCapLocked returns the unread body bytes (c.chunks.unread) at
+// which the connection stops crediting its window on receipt; see
+// WithMaxBufferedBytes.
+func (c *conn) bufferCapLocked() int64 {
+	switch n := c.cfg.maxBuffered; {
+	case n > 0:
+		return n
+	case n < 0:
+		return math.MaxInt64
+	}
+	return bufferedWindows * max(c.connWindow, c.streamWindow)
+}
+
+// connCreditLocked returns the connection credit owed (recvUnacked) in
+// one WINDOW_UPDATE once it reaches a quarter of the window, unless the
+// connection holds its cap of unread body bytes. Stream windows bound
+// each stream, and are credited only as its reader consumes; crediting
+// the connection window on receipt instead keeps one lagging stream from
+// holding up the others. But then only the number of streams bounds the
+// memory a peer can fill, and flow control is what lets a receiver bound
+// it (RFC 9113 §5.2.2); hence the cap. Below the cap this runs as DATA
+// arrives; at the cap the credit waits, and the peer can send at most
+// the rest of the window it has. Every grant happens below the cap and
+// leaves the peer at most connWindow to send, so the unread bytes stay
+// below the cap plus one connection window. Whatever lowers the unread
+// bytes (a read, a dropped body) or raises the cap (window growth) runs
+// this again, so the credit goes out as soon as the connection is back
+// under the cap. A peer blocked on the connection window has recvUnacked
+// equal to the whole window, past the quarter, so it never waits for a
+// batch to fill.
+func (c *conn) connCreditLocked() {
+	if c.recvUnacked < c.connWindow/4 || c.closing || int64(c.chunks.unread) >= c.bufferCapLocked() {
+		return
+	}
+	c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(c.recvUnacked))
+	c.recvWin += c.recvUnacked
+	c.recvUnacked = 0
+	c.wakeWriterLocked()
 }

@@ -46,6 +46,20 @@ const (
 	DefaultMaxControlFrames = 1000
 )
 
+// bufferedWindows sets the default buffered cap (see
+// WithMaxBufferedBytes): this many of the larger receive window, so 4 MiB
+// at the default windows and at most 64 MiB once BDP estimation has grown
+// them to bdpLimit. x/net/http2 buffers at most its connection window per
+// connection (1 MiB on a server), crediting it only as handlers read, so
+// 1 MiB unread on some streams stalls all the others; grpc-go credits on
+// receipt and bounds nothing per connection (MaxConcurrentStreams times a
+// window BDP may grow to 16 MiB). Four windows let sixteen default stream
+// windows, or four of any size, sit unread before a connection holds back
+// credit: stalled readers do not hold up the others in normal use, yet a
+// peer that opens streams and feeds handlers that do not read gets at
+// most five connection windows buffered.
+const bufferedWindows = 4
+
 // maxWindow is the largest flow-control window (RFC 9113 §6.9.1).
 const maxWindow = 1<<31 - 1
 
@@ -70,6 +84,7 @@ type config struct {
 	resetInterval        time.Duration
 	maxControlFrames     int
 	maxContinuations     int
+	maxBuffered          int64 // 0: bufferedWindows times the larger window; < 0: no cap
 	failFast             bool
 	tlsConfig            *tls.Config
 }
@@ -198,6 +213,40 @@ func WithMaxControlFrames(n int) Option {
 // (the CONTINUATION flood); more end the connection with ENHANCE_YOUR_CALM.
 func WithMaxContinuations(n int) Option {
 	return optionFunc(func(c *config) { c.maxContinuations = n })
+}
+
+// WithMaxBufferedBytes caps the body bytes a connection holds unread
+// across all its streams: request bodies on a server, response bodies on
+// a client. Below the cap the connection window is credited as DATA
+// arrives, as in grpc-go, so a stream whose reader lags holds up only
+// itself (its stream window stops it). Once the unread bytes reach n, the
+// connection's WINDOW_UPDATEs wait until readers consume, or streams drop,
+// enough to bring them under n again, as x/net/http2 does at any level;
+// the peer can then send at most what is left of the connection window,
+// so a connection buffers less than n plus its connection window.
+//
+// The default is 4 times the larger of the connection and stream receive
+// windows, following BDP growth: 4 MiB at the default windows, at most
+// 64 MiB. A cap set here stays fixed as the windows grow. n <= 0 removes
+// the cap, as in grpc-go: then only the stream windows bound what a
+// connection buffers, MaxConcurrentStreams times a stream window that BDP
+// estimation may grow to 16 MiB.
+//
+// At the cap, a stream that is being read cannot receive until the
+// others' unread bytes are read or dropped (their handler returns, their
+// stream is reset or the caller closes it). So a handler that waits, its
+// own body unread, for another stream of the same connection whose data
+// the cap holds back waits forever, unless something else ends one of the
+// two; x/net/http2 has the same property, at a lower threshold. A cap
+// below the stream window lets a single unread stream hold up the others.
+func WithMaxBufferedBytes(n int) Option {
+	return optionFunc(func(c *config) {
+		if n <= 0 {
+			c.maxBuffered = -1
+		} else {
+			c.maxBuffered = int64(n)
+		}
+	})
 }
 
 // WithFailFast makes a client's NewStream fail with an unprocessed

@@ -305,15 +305,12 @@ func (c *conn) onData(f *frames.Frame) error {
 		return errConnFlow
 	}
 	c.recvWin -= n
-	// The connection window is credited on receipt, in batches; the
-	// stream windows (credited as handlers read) bound what is buffered.
+	// The connection window is credited on receipt, in batches, unless
+	// the connection holds its cap of unread bytes; deferred, so that
+	// the cap counts this frame's data too. The stream windows (credited
+	// as handlers read) bound what each stream buffers.
 	c.recvUnacked += n
-	if c.recvUnacked >= c.connWindow/4 {
-		c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(c.recvUnacked))
-		c.recvWin += c.recvUnacked
-		c.recvUnacked = 0
-		c.wakeWriterLocked()
-	}
+	defer c.connCreditLocked()
 	if n == 0 && !f.StreamEnded() && !c.emptyFlood.allow() {
 		return errEmptyFlood
 	}
@@ -550,9 +547,17 @@ func (c *conn) growWindowsLocked(w uint32) {
 	if int64(w) > c.connWindow {
 		d := int64(w) - c.connWindow
 		c.connWindow = int64(w)
-		c.recvWin += d
-		c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(d))
+		if int64(c.chunks.unread) < c.bufferCapLocked() {
+			c.recvWin += d
+			c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(d))
+		} else {
+			// The growth is credit like any other: at the buffered
+			// cap it waits with the rest (see connCreditLocked).
+			c.recvUnacked += d
+		}
 	}
+	// A larger window may raise the default cap above what is unread.
+	c.connCreditLocked()
 	c.wakeWriterLocked()
 }
 

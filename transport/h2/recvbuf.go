@@ -6,7 +6,8 @@ import "sync"
 // size-classed pools and given back as they are consumed. Flow control
 // bounds the unread bytes by the stream's window, so a stream holds at most
 // that plus one partly consumed chunk, however far its reader lags, and in
-// steady state nothing is allocated.
+// steady state nothing is allocated. What all the streams of a connection
+// hold together is bounded by the buffered cap (see connCreditLocked).
 const (
 	// smallChunk holds the body of a small message arriving at an empty
 	// queue: most requests and streamed messages.
@@ -40,10 +41,15 @@ var (
 
 // chunkCache keeps a few free chunks per connection, so that steady
 // traffic recycles them under the connection's mutex without going
-// through the pools; what does not fit goes back to the pools.
+// through the pools; what does not fit goes back to the pools. It also
+// counts the unread bytes in all the queues that draw on it: the body
+// bytes the whole connection buffers, which WithMaxBufferedBytes caps.
+// The queues keep the count themselves, so that no way out of a queue
+// can forget it.
 type chunkCache struct {
 	small, big   [4]*rchunk
 	nSmall, nBig int
+	unread       int
 }
 
 func (cc *chunkCache) get(small bool) *rchunk {
@@ -116,6 +122,7 @@ func (q *recvQueue) at(i int) *rchunk { return q.ring[(q.head+i)&(len(q.ring)-1)
 // push copies p to the end of the queue.
 func (q *recvQueue) push(p []byte) {
 	q.size += len(p)
+	q.cache.unread += len(p)
 	for len(p) > 0 {
 		var tail *rchunk
 		if q.n > 0 {
@@ -171,6 +178,7 @@ func (q *recvQueue) read(p []byte) int {
 		}
 	}
 	q.size -= n
+	q.cache.unread -= n
 	return n
 }
 
@@ -188,6 +196,7 @@ func (q *recvQueue) peek() []byte {
 // discard drops the first n unread bytes (n <= len).
 func (q *recvQueue) discard(n int) {
 	q.size -= n
+	q.cache.unread -= n
 	for n > 0 {
 		ch := q.ring[q.head]
 		c := min(n, ch.w-ch.r)
@@ -204,6 +213,7 @@ func (q *recvQueue) reset() {
 	for q.n > 0 {
 		q.popChunk()
 	}
+	q.cache.unread -= q.size
 	q.head, q.size = 0, 0
 	if len(q.ring) > maxKeepChunks {
 		q.ring = nil

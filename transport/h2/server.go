@@ -234,7 +234,7 @@ func (c *conn) serveStream(st *stream) {
 		// unchecked; so the rest of the request is read and dropped, and
 		// the reset waits until the client has used up the stream window
 		// (see onData).
-		st.rq.reset()
+		st.dropRecvLocked()
 		if st.recvWin <= 0 {
 			st.resetAfterEndLocked()
 		}

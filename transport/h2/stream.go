@@ -87,7 +87,7 @@ func (st *stream) resetForReuse() {
 	st.sbuf, st.soff = st.sbuf[:0], 0
 	st.trailers.Reset()
 	st.hasTrailers, st.writeWait = false, false
-	st.rq.reset()
+	st.dropRecvLocked()
 	st.recvUnacked, st.recvTotal = 0, 0
 	st.contentLen = -1
 	st.req.Reset()
@@ -125,6 +125,16 @@ func (st *stream) markResetLocked(e transport.StreamError) {
 		st.err = e
 	}
 	st.sbuf, st.soff = st.sbuf[:0], 0
+	if !st.c.client && !st.recvEnded {
+		// The request will never be complete, so what its handler has
+		// not read is of no use: Read reports the reset from now on.
+		// Dropping it here rather than when the handler returns keeps a
+		// handler that does not watch its context from holding the
+		// connection's buffered cap. A complete body stays readable, as
+		// a response does on a client (RFC 9113 §8.1 lets a server
+		// reset a stream after a complete response).
+		st.dropRecvLocked()
+	}
 	st.c.unlinkActiveLocked(st)
 	st.cond.Broadcast()
 	// Cancel before closing: closing may recycle the stream, context
@@ -239,6 +249,7 @@ func (st *stream) read(p []byte) (int, error) {
 		if st.rq.len() > 0 {
 			n := st.rq.read(p)
 			st.creditLocked(int64(n))
+			c.connCreditLocked()
 			c.mu.Unlock()
 			return n, nil
 		}
@@ -273,6 +284,16 @@ func (st *stream) creditLocked(n int64) {
 		st.recvWin += st.recvUnacked
 		st.recvUnacked = 0
 		c.wakeWriterLocked()
+	}
+}
+
+// dropRecvLocked drops the unread body bytes, and sends the connection
+// credit that the buffered cap may have held back for them.
+func (st *stream) dropRecvLocked() {
+	n := st.rq.len()
+	st.rq.reset()
+	if n > 0 {
+		st.c.connCreditLocked()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -105,6 +106,7 @@ type serviceInfo struct {
 	name    string
 	impl    any
 	methods map[string]*methodInfo
+	info    ServiceInfo // what GetServiceInfo reports, in the desc's order
 }
 
 // methodInfo is what a call needs of its method, found by path.
@@ -157,6 +159,7 @@ func (s *Server) RegisterService(desc *ServiceDesc, impl any) {
 		panic("rpc: RegisterService found duplicate service registration for " + desc.ServiceName)
 	}
 	si := &serviceInfo{name: desc.ServiceName, impl: impl, methods: make(map[string]*methodInfo)}
+	si.info.Metadata = desc.Metadata
 	// The map is read by every call without a lock. Registration happens
 	// before serving (grpc-go's contract too); it builds a new map anyway
 	// so a lookup can never see one half-built.
@@ -171,6 +174,7 @@ func (s *Server) RegisterService(desc *ServiceDesc, impl any) {
 		mi.uinfo = UnaryServerInfo{Server: impl, FullMethod: path}
 		methods[path] = mi
 		si.methods[md.MethodName] = mi
+		si.info.Methods = append(si.info.Methods, MethodInfo{Name: md.MethodName})
 	}
 	for i := range desc.Streams {
 		sd := &desc.Streams[i]
@@ -179,30 +183,41 @@ func (s *Server) RegisterService(desc *ServiceDesc, impl any) {
 		mi.sinfo = StreamServerInfo{FullMethod: path, IsClientStream: sd.ClientStreams, IsServerStream: sd.ServerStreams}
 		methods[path] = mi
 		si.methods[sd.StreamName] = mi
+		si.info.Methods = append(si.info.Methods, MethodInfo{Name: sd.StreamName, IsClientStream: sd.ClientStreams, IsServerStream: sd.ServerStreams})
 	}
 	s.services[desc.ServiceName] = si
 	s.methods = methods
 }
 
-// ServiceInfo describes a registered service, as GetServiceInfo returns it.
+// ServiceInfo describes a registered service, as GetServiceInfo returns it
+// (the same shape as grpc-go's).
 type ServiceInfo struct {
-	// Methods are the method names.
-	Methods []string
-	// Metadata is the ServiceDesc's Metadata.
+	// Methods are the service's methods: the unary ones, then the
+	// streaming ones, each in the order of its ServiceDesc.
+	Methods []MethodInfo
+	// Metadata is the ServiceDesc's Metadata (for generated code, the
+	// .proto file name).
 	Metadata any
 }
 
-// GetServiceInfo returns the registered services by name.
+// MethodInfo describes one method of a registered service.
+type MethodInfo struct {
+	// Name is the method name, without the service.
+	Name string
+	// IsClientStream and IsServerStream tell the call shape; both false
+	// is a unary method.
+	IsClientStream bool
+	IsServerStream bool
+}
+
+// GetServiceInfo returns the registered services by name. The result is
+// the caller's: changing it does not change the server.
 func (s *Server) GetServiceInfo() map[string]ServiceInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]ServiceInfo, len(s.services))
 	for name, si := range s.services {
-		info := ServiceInfo{}
-		for m := range si.methods {
-			info.Methods = append(info.Methods, m)
-		}
-		out[name] = info
+		out[name] = ServiceInfo{Methods: slices.Clone(si.info.Methods), Metadata: si.info.Metadata}
 	}
 	return out
 }

@@ -335,3 +335,32 @@ func TestClientKeepsResponseAfterResetNoError(t *testing.T) {
 		}
 	})
 }
+
+// A server that closes the connection in the middle of a response has not
+// ended the stream: the body's Read fails with ErrConnClosed rather than
+// returning io.EOF, which would pass for END_STREAM and make a truncated
+// response look complete.
+func TestClientConnClosedMidResponse(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newPipeServer(t, nil)
+		defer s.close()
+		cs, err := openGET(t, s.c, context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		h, _ := s.next(frames.FrameHeaders)
+		b := s.headers(nil, h.StreamID, false, []string{":status", "200"})
+		b = frames.AppendData(b, h.StreamID, false, []byte("partial"))
+		s.write(b)
+		synctest.Wait()
+		s.sn.Close()
+		st, body, err := readAll(t, cs)
+		if st != 200 || body != "partial" {
+			t.Fatalf("response before the close: %d %q", st, body)
+		}
+		if err == nil || errors.Is(err, io.EOF) || !errors.Is(err, transport.ErrConnClosed) {
+			t.Fatalf("Read after the server closed the connection: %v, want ErrConnClosed and not io.EOF", err)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package h2
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -108,10 +110,18 @@ func (st *stream) errLocked() error {
 	return &e
 }
 
+// errConnEOF is what the streams of a connection the peer closed report:
+// the connection's io.EOF must not reach a Read, where it would pass for
+// the end of the body (END_STREAM) and the stream would look complete.
+var errConnEOF = fmt.Errorf("%w by the peer", transport.ErrConnClosed)
+
 // failLocked ends the stream because the connection failed.
 func (st *stream) failLocked(err error) {
 	if st.closed && st.rst {
 		return
+	}
+	if errors.Is(err, io.EOF) {
+		err = errConnEOF
 	}
 	st.connErr = err
 	st.markResetLocked(transport.StreamError{Code: transport.Cancel, Remote: true})

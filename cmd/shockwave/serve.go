@@ -12,17 +12,26 @@ import (
 	"time"
 
 	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
 	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/health"
+	"github.com/shockwave-rpc/shockwave/rpc/reflection"
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
 // newServeHandler returns the handler of `shockwave serve`: gRPC requests
 // (content-type application/grpc...) go to an rpc.Server serving the
-// EchoService, everything else to the built-in HTTP paths.
-func newServeHandler() transport.Handler {
+// EchoService, the gRPC health service (hs, SERVING for "" and the
+// EchoService) and server reflection, so that grpcurl, grpc-health-probe
+// and Kubernetes gRPC probes work against it; everything else goes to the
+// built-in HTTP paths.
+func newServeHandler(hs *health.Server) transport.Handler {
 	rs := rpc.NewServer()
 	echov1.RegisterEchoServiceServer(rs, demoEcho{})
+	healthv1.RegisterHealthServer(rs, hs)
+	hs.SetServingStatus(echov1.EchoService_ServiceDesc.ServiceName, healthv1.HealthCheckResponse_SERVING)
+	reflection.Register(rs)
 	return transport.HandlerFunc(func(st transport.ServerStream) {
 		if ct, _ := st.Request().Header.Get("content-type"); bytes.HasPrefix(ct, []byte("application/grpc")) {
 			rs.ServeStream(st)
@@ -106,8 +115,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "shockwave serve: %v\n", err)
 		return 1
 	}
+	hs := health.NewServer()
 	srv := &transport.Server{
-		H2:        h2.NewServer(newServeHandler()),
+		H2:        h2.NewServer(newServeHandler(hs)),
 		TLSConfig: tlsConf,
 	}
 	mode := "h2c"
@@ -126,6 +136,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "shockwave serve: shutting down")
+	// Health checkers see NOT_SERVING (and watchers hear it) while the
+	// connections drain, so load balancers stop sending new calls.
+	hs.Shutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	serr := srv.Shutdown(sctx)

@@ -40,6 +40,54 @@ service Pinger { rpc Ping(google.protobuf.Empty) returns (google.protobuf.Empty)
 	}
 }
 
+func TestGenPrivateRegistry(t *testing.T) {
+	dir := t.TempDir()
+	proto := `syntax = "proto3";
+package svc.v1;
+option go_package = "example.com/m/svc/v1;svcv1";
+message PingMsg {}
+service Pinger { rpc Ping(PingMsg) returns (PingMsg); }
+`
+	if err := os.WriteFile(filepath.Join(dir, "svc.proto"), []byte(proto), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"gen", "-I", dir, "-o", out, "--paths=source_relative", "--private_registry", filepath.Join(dir, "svc.proto")}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	for name, want := range map[string]string{
+		"svc.pb.go":                "FileRegistry:  Files,",
+		"svc_shockwave.pb.go":      "package svcv1",
+		"shockwave_registry.pb.go": "var Files = new(protoregistry.Files)",
+	} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatalf("--private_registry should write %s: %v", name, err)
+		}
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("%s lacks %q", name, want)
+		}
+	}
+
+	// Imports of another package cannot be resolved in the private registry.
+	imports := `syntax = "proto3";
+package imp.v1;
+import "google/protobuf/empty.proto";
+option go_package = "example.com/m/imp/v1;impv1";
+message M { google.protobuf.Empty e = 1; }
+`
+	if err := os.WriteFile(filepath.Join(dir, "imp.proto"), []byte(imports), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	args = []string{"gen", "-I", dir, "-o", out, "--private_registry", filepath.Join(dir, "imp.proto")}
+	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "imp.proto imports google/protobuf/empty.proto, which private_registry cannot resolve") {
+		t.Errorf("private_registry with an import of another package: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
 func TestGenErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.proto")
@@ -64,7 +112,7 @@ func TestGenErrors(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"gen", "-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "usage: shockwave gen") {
+	if code := run([]string{"gen", "-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "usage: shockwave gen") || !strings.Contains(stderr.String(), "--private_registry registers") {
 		t.Errorf("gen -h: exit %d stderr %q", code, stderr.String())
 	}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// Module is protoc-gen-go's module option: a Go module path stripped
 	// from the front of output names when Paths is "import".
 	Module string
+	// PrivateRegistry is the private_registry parameter: see
+	// Params.PrivateRegistry.
+	PrivateRegistry bool
 }
 
 // Parameter returns the plugin parameter string protoc would pass for o,
@@ -48,12 +51,51 @@ func (o Options) Parameter() string {
 	if o.Module != "" {
 		params = append(params, "module="+o.Module)
 	}
+	if o.PrivateRegistry {
+		params = append(params, "private_registry=true")
+	}
 	return strings.Join(params, ",")
+}
+
+// Params are the plugin parameters of protoc-gen-shockwave beyond those
+// protogen handles for every plugin (paths, module, M and annotate_code).
+type Params struct {
+	// PrivateRegistry (private_registry=true) makes each generated
+	// package register its .proto files and types in registries of its
+	// own, the Files and Types variables of RegistryFile, instead of
+	// protoregistry.GlobalFiles and GlobalTypes, so that it can share a
+	// binary with another package generated from the same .proto files.
+	// Every import of a file generated so must be a file of the same Go
+	// package generated in the same run. Since it changes protoc-gen-go's
+	// output, protoc-gen-shockwave then writes the messages too, in place
+	// of protoc-gen-go.
+	PrivateRegistry bool
+}
+
+// Set sets the parameter name to value, as protogen.Options.ParamFunc. It
+// refuses parameters it does not know, so that a misspelt
+// private_registry fails rather than generate globally registered code.
+func (p *Params) Set(name, value string) error {
+	switch name {
+	case "private_registry":
+		switch value {
+		case "", "true":
+			p.PrivateRegistry = true
+		case "false":
+			p.PrivateRegistry = false
+		default:
+			return fmt.Errorf("private_registry=%s: want true or false", value)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown parameter %q", name)
 }
 
 // Generate compiles the .proto files of o and returns the generated files:
 // protoc-gen-go's messages and this package's service stubs, exactly as
-// `protoc --go_out --shockwave_out` would produce them but without protoc.
+// `protoc --go_out --shockwave_out` would produce them but without protoc
+// (with PrivateRegistry, as `protoc --shockwave_out
+// --shockwave_opt=private_registry=true`).
 func Generate(ctx context.Context, o Options) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 	req, err := BuildRequest(ctx, o)
 	if err != nil {
@@ -177,25 +219,61 @@ func positionedError(importPaths []string, err reporter.ErrorWithPos) error {
 // on req in process, as protoc would run protoc-gen-go and
 // protoc-gen-shockwave with the same request, and returns their files.
 func Run(req *pluginpb.CodeGeneratorRequest) ([]*pluginpb.CodeGeneratorResponse_File, error) {
-	plugin, err := protogen.Options{}.New(req)
+	var p Params
+	plugin, err := protogen.Options{ParamFunc: p.Set}.New(req)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range plugin.Files {
-		if !f.Generate {
-			continue
-		}
-		if err := checkEdition(f); err != nil {
-			return nil, err
-		}
-		gengo.GenerateFile(plugin, f)
-		GenerateFile(plugin, f)
+	if err := generate(plugin, p, true); err != nil {
+		return nil, err
 	}
 	resp := plugin.Response()
 	if resp.Error != nil {
 		return nil, errors.New(resp.GetError())
 	}
 	return resp.File, nil
+}
+
+// RunPlugin is protoc-gen-shockwave's generator: the service stubs of the
+// files to generate and, under p.PrivateRegistry, their messages as well,
+// which protoc-gen-go cannot write then.
+func RunPlugin(plugin *protogen.Plugin, p Params) error {
+	return generate(plugin, p, p.PrivateRegistry)
+}
+
+// generate writes the files of plugin's files to generate: protoc-gen-go's
+// messages when messages is set, then the service stubs; under
+// p.PrivateRegistry the messages register in their package's private
+// registries, which a registry file per package declares.
+func generate(plugin *protogen.Plugin, p Params, messages bool) error {
+	if p.PrivateRegistry {
+		if err := checkPrivateRegistry(plugin); err != nil {
+			return err
+		}
+	}
+	registries := make(map[protogen.GoImportPath]bool)
+	for _, f := range plugin.Files {
+		if !f.Generate {
+			continue
+		}
+		if messages {
+			if err := checkEdition(f); err != nil {
+				return err
+			}
+			g := gengo.GenerateFile(plugin, f)
+			if p.PrivateRegistry {
+				if err := registerPrivately(plugin, f, g); err != nil {
+					return err
+				}
+				if !registries[f.GoImportPath] {
+					registries[f.GoImportPath] = true
+					generateRegistry(plugin, f)
+				}
+			}
+		}
+		GenerateFile(plugin, f)
+	}
+	return nil
 }
 
 // checkEdition refuses a file in an edition a generator does not support,

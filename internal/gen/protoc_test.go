@@ -2,6 +2,7 @@ package gen
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,8 @@ var protocVersionLine = regexp.MustCompile(`(?m)^// (\t|- )protoc +\S+$`)
 
 // TestProtocPeer runs real protoc with protoc-gen-go (built from the
 // protobuf module this module requires) and protoc-gen-shockwave, and
-// checks that `shockwave gen` writes byte-identical files.
+// checks that `shockwave gen` writes byte-identical files, with and
+// without private_registry.
 func TestProtocPeer(t *testing.T) {
 	if os.Getenv(protocEnv) == "" {
 		t.Skip(protocEnv + " is not set; `make test` sets it after installing protoc")
@@ -45,33 +47,62 @@ func TestProtocPeer(t *testing.T) {
 		}
 	}
 
-	cases := []struct{ importPath, file string }{
-		{filepath.Join(root, "proto"), filepath.Join(root, "proto", "echo", "v1", "echo.proto")},
-		{filepath.Join(root, "internal", "gen", "testdata"), filepath.Join(root, "internal", "gen", "testdata", "peer", "v1", "peer.proto")},
+	// Under private_registry, protoc-gen-shockwave writes the messages
+	// too, and protoc-gen-go does not run.
+	cases := []struct {
+		name       string
+		importPath string
+		files      []string
+		private    bool
+	}{
+		{"echo.proto", filepath.Join(root, "proto"), []string{filepath.Join(root, "proto", "echo", "v1", "echo.proto")}, false},
+		{"peer.proto", filepath.Join(root, "internal", "gen", "testdata"), []string{filepath.Join(root, "internal", "gen", "testdata", "peer", "v1", "peer.proto")}, false},
+		{"private_registry/health.proto", filepath.Join(root, "proto"), []string{filepath.Join(root, "proto", "grpc", "health", "v1", "health.proto")}, true},
+		{"private_registry/private", filepath.Join(root, "internal", "gen", "testdata"), []string{
+			filepath.Join(root, "internal", "gen", "testdata", "private", "v1", "base.proto"),
+			filepath.Join(root, "internal", "gen", "testdata", "private", "v1", "private.proto"),
+		}, true},
 	}
 	for _, c := range cases {
-		t.Run(filepath.Base(c.file), func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			out := t.TempDir()
-			cmd := exec.Command(protoc,
+			args := []string{
 				"-I", c.importPath,
-				"--plugin=protoc-gen-go="+filepath.Join(bin, "protoc-gen-go"),
-				"--plugin=protoc-gen-shockwave="+filepath.Join(bin, "protoc-gen-shockwave"),
-				"--go_out="+out, "--go_opt=paths=source_relative",
-				"--shockwave_out="+out, "--shockwave_opt=paths=source_relative",
-				c.file)
+				"--plugin=protoc-gen-go=" + filepath.Join(bin, "protoc-gen-go"),
+				"--plugin=protoc-gen-shockwave=" + filepath.Join(bin, "protoc-gen-shockwave"),
+				"--shockwave_out=" + out,
+			}
+			if c.private {
+				args = append(args, "--shockwave_opt=paths=source_relative,private_registry=true")
+			} else {
+				args = append(args, "--go_out="+out, "--go_opt=paths=source_relative", "--shockwave_opt=paths=source_relative")
+			}
+			cmd := exec.Command(protoc, append(args, c.files...)...)
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("protoc: %v\n%s", err, b)
 			}
 			files, err := Generate(context.Background(), Options{
-				ImportPaths: []string{c.importPath},
-				Files:       []string{c.file},
-				Paths:       "source_relative",
+				ImportPaths:     []string{c.importPath},
+				Files:           c.files,
+				Paths:           "source_relative",
+				PrivateRegistry: c.private,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(files) != 2 {
-				t.Fatalf("shockwave gen wrote %d files, want 2", len(files))
+			var written []string
+			err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					rel, _ := filepath.Rel(out, p)
+					written = append(written, filepath.ToSlash(rel))
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != len(written) {
+				t.Fatalf("shockwave gen wrote %d files, protoc %d (%q)", len(files), len(written), written)
 			}
 			for _, f := range files {
 				want, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f.GetName())))

@@ -25,9 +25,11 @@
 // either.
 //
 // The messages come from package healthv1, which registers grpc.health.v1
-// in protobuf's global registry; a binary that also links grpc-go's
-// grpc_health_v1 package (imported by google.golang.org/grpc/health)
-// panics at start-up with a namespace conflict, so use one or the other.
+// in a registry of its own, not protobuf's global one, so a binary may also
+// link grpc-go's grpc_health_v1 package (imported by
+// google.golang.org/grpc/health and grpc-go's xDS) without the namespace
+// conflict panic at start-up. The two share the wire format and the
+// service path, and rpc/reflection still describes the service.
 package health
 
 import (

@@ -28,10 +28,14 @@
 // (NOT_FOUND for a file, symbol or extension that is not known), and the
 // stream stays open for the next request.
 //
-// Descriptors come from protoregistry.GlobalFiles and extensions from
-// protoregistry.GlobalTypes, where generated code registers itself; the
-// WithDescriptorResolver and WithExtensionResolver options substitute
-// others, for example descriptors loaded from a FileDescriptorSet.
+// Descriptors come from protoregistry.GlobalFiles, where generated code
+// registers itself, and then from the private registries of the gRPC protos
+// this module vendors (the Files of proto/grpc/reflection/v1, v1alpha and
+// proto/grpc/health/v1), which keep out of GlobalFiles so that they can
+// share a binary with grpc-go's; extensions come from
+// protoregistry.GlobalTypes. The WithDescriptorResolver and
+// WithExtensionResolver options substitute others, for example descriptors
+// loaded from a FileDescriptorSet.
 package reflection
 
 import (
@@ -48,7 +52,7 @@ import (
 // lists the services registered on s at the time of each request.
 func Register(s *rpc.Server, opts ...Option) {
 	o := options{
-		files: protoregistry.GlobalFiles,
+		files: defaultFiles,
 		exts:  protoregistry.GlobalTypes,
 	}
 	for _, opt := range opts {
@@ -81,10 +85,10 @@ type options struct {
 }
 
 // WithDescriptorResolver makes the service find files and symbols with r
-// instead of protoregistry.GlobalFiles; a *protoregistry.Files is one. It
-// does not change where extensions are found: pair it with
-// WithExtensionResolver when r knows extensions that GlobalTypes does not.
-// A nil r keeps the default.
+// instead of protoregistry.GlobalFiles and the vendored protos' private
+// registries; a *protoregistry.Files is one. It does not change where
+// extensions are found: pair it with WithExtensionResolver when r knows
+// extensions that GlobalTypes does not. A nil r keeps the default.
 func WithDescriptorResolver(r protodesc.Resolver) Option {
 	return optionFunc(func(o *options) {
 		if r != nil {

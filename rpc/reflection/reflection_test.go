@@ -325,8 +325,9 @@ func TestListServices(t *testing.T) {
 }
 
 // With no options the service answers from what generated code
-// registered: the echo service, the reflection protos, and
-// google/protobuf/go_features.proto, which extends FeatureSet.
+// registered: the echo service, the reflection protos (in their packages'
+// private registries), and google/protobuf/go_features.proto, which
+// extends FeatureSet.
 func TestGlobalRegistry(t *testing.T) {
 	bothVersions(t, func(t *testing.T, open func() stream) {
 		for _, tc := range []struct {

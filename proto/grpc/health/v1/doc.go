@@ -3,13 +3,25 @@
 // the Health service's Shockwave client and server stubs. Package rpc/health
 // implements the service.
 //
-// The generated files are checked in; a test fails when they are stale.
+// The .proto keeps grpc-proto's package and file name, so the wire names and
+// the descriptor match grpc-go's google.golang.org/grpc/health/grpc_health_v1;
+// only go_package differs. It is generated with --private_registry: the file
+// and its types register in this package's Files and Types, not in
+// protobuf's global registries, where grpc-go's copy registers. protobuf-go
+// panics at start-up when one .proto file is registered globally twice, and
+// a binary may well link both packages: one migrating from grpc-go, one
+// calling other services with grpc-go, or one that links grpc-go's xDS.
+// rpc/reflection looks in Files after protoregistry.GlobalFiles, so
+// reflection still describes grpc.health.v1.Health.
 //
-// The messages register themselves in protobuf's global registry under the
-// names grpc-go's google.golang.org/grpc/health/grpc_health_v1 uses, as any
-// generated copy of health.proto must for reflection and Any to work, so a
-// binary can link only one of the two packages: importing both panics at
-// start-up (protobuf's namespace conflict).
+// What a private registry costs: code that resolves these types by name
+// through the global registries, protojson with a google.protobuf.Any
+// holding a HealthCheckResponse for one, must be given Types; and a .proto
+// of yours that imports grpc/health/v1/health.proto and is generated
+// against this package sees the import as a placeholder in
+// protoregistry.GlobalFiles.
+//
+// The generated files are checked in; a test fails when they are stale.
 package healthv1
 
-//go:generate go run github.com/shockwave-rpc/shockwave/cmd/shockwave gen -I ../../.. -o ../../.. --paths=source_relative health.proto
+//go:generate go run github.com/shockwave-rpc/shockwave/cmd/shockwave gen -I ../../.. -o ../../.. --paths=source_relative --private_registry health.proto

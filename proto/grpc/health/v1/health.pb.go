@@ -340,11 +340,13 @@ func file_grpc_health_v1_health_proto_init() {
 			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
+			FileRegistry:  Files,
 		},
 		GoTypes:           file_grpc_health_v1_health_proto_goTypes,
 		DependencyIndexes: file_grpc_health_v1_health_proto_depIdxs,
 		EnumInfos:         file_grpc_health_v1_health_proto_enumTypes,
 		MessageInfos:      file_grpc_health_v1_health_proto_msgTypes,
+		TypeRegistry:      Types,
 	}.Build()
 	File_grpc_health_v1_health_proto = out.File
 	file_grpc_health_v1_health_proto_goTypes = nil

@@ -12,7 +12,7 @@ import (
 
 // regenerate is the command in doc.go's go:generate line, run from this
 // directory. The test runs the same code path with the same options.
-const regenerate = "go run github.com/shockwave-rpc/shockwave/cmd/shockwave gen -I ../../.. -o ../../.. --paths=source_relative reflection.proto"
+const regenerate = "go run github.com/shockwave-rpc/shockwave/cmd/shockwave gen -I ../../.. -o ../../.. --paths=source_relative --private_registry reflection.proto"
 
 func TestGeneratedCodeIsFresh(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")
@@ -23,9 +23,10 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 		t.Fatalf("doc.go's go:generate line is not %q; keep them in step", regenerate)
 	}
 	files, err := gen.Generate(context.Background(), gen.Options{
-		ImportPaths: []string{"../../.."},
-		Files:       []string{"reflection.proto"},
-		Paths:       "source_relative",
+		ImportPaths:     []string{"../../.."},
+		Files:           []string{"reflection.proto"},
+		Paths:           "source_relative",
+		PrivateRegistry: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +38,7 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 	want := map[string]bool{
 		"grpc/reflection/v1/reflection.pb.go":           true,
 		"grpc/reflection/v1/reflection_shockwave.pb.go": true,
+		"grpc/reflection/v1/shockwave_registry.pb.go":   true,
 	}
 	for _, f := range files {
 		if !want[f.GetName()] {

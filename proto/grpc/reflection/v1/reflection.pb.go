@@ -769,10 +769,12 @@ func file_grpc_reflection_v1_reflection_proto_init() {
 			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
+			FileRegistry:  Files,
 		},
 		GoTypes:           file_grpc_reflection_v1_reflection_proto_goTypes,
 		DependencyIndexes: file_grpc_reflection_v1_reflection_proto_depIdxs,
 		MessageInfos:      file_grpc_reflection_v1_reflection_proto_msgTypes,
+		TypeRegistry:      Types,
 	}.Build()
 	File_grpc_reflection_v1_reflection_proto = out.File
 	file_grpc_reflection_v1_reflection_proto_goTypes = nil

@@ -1,23 +1,20 @@
 package interop
 
 import (
-	"bufio"
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/health"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -29,242 +26,60 @@ import (
 )
 
 // rpc/health against real peers: grpc-go's health client and its
-// client-side health checking, and grpc-health-probe.
+// client-side health checking, in this test binary, and
+// grpc-health-probe.
 //
-// Our health server runs in a process of its own, built from
-// healthServerSrc. It cannot run in this test binary: rpc/health's
-// messages and grpc-go's grpc_health_v1 both register grpc.health.v1 in
-// protobuf's global registry, and a binary linking both panics at start-up.
-// The program is written into the module through a go build -overlay, so
-// that it builds with this module's go.mod and nothing is written into the
-// source tree.
-
-// healthServerSrc serves rpc/health on 127.0.0.1:0, h2c and TLS (the
-// embedded test certificate) on one port, prints the port, then obeys one
-// command a line on stdin and answers each with "ok":
-//
-//	set SERVICE STATUS   SetServingStatus; SERVICE "-" is ""
-//	shutdown, resume     Shutdown, Resume
-//	stop                 rpc.Server.Stop
-//
-// It stops its server and exits at the end of stdin.
-const healthServerSrc = `package main
-
-import (
-	"bufio"
-	"fmt"
-	"log"
-	"net"
-	"os"
-	"strings"
-
-	"github.com/shockwave-rpc/shockwave/interop"
-	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
-	"github.com/shockwave-rpc/shockwave/rpc"
-	"github.com/shockwave-rpc/shockwave/rpc/health"
-)
-
-func main() {
-	log.SetFlags(0)
-	log.SetPrefix("health-server: ")
-	tlsConf, err := interop.ServerTLSConfig("", "")
-	if err != nil {
-		log.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := rpc.NewServer(rpc.TLSConfig(tlsConf))
-	h := health.NewServer()
-	healthv1.RegisterHealthServer(srv, h)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	fmt.Printf("listening on port %d\n", lis.Addr().(*net.TCPAddr).Port)
-
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		switch {
-		case len(f) == 3 && f[0] == "set":
-			st, ok := healthv1.HealthCheckResponse_ServingStatus_value[f[2]]
-			if !ok {
-				fmt.Println("error: no status", f[2])
-				continue
-			}
-			service := f[1]
-			if service == "-" {
-				service = ""
-			}
-			h.SetServingStatus(service, healthv1.HealthCheckResponse_ServingStatus(st))
-		case len(f) == 1 && f[0] == "shutdown":
-			h.Shutdown()
-		case len(f) == 1 && f[0] == "resume":
-			h.Resume()
-		case len(f) == 1 && f[0] == "stop":
-			srv.Stop()
-		default:
-			fmt.Printf("error: unknown command %q\n", sc.Text())
-			continue
-		}
-		fmt.Println("ok")
-	}
-	srv.Stop()
-	if err := <-served; err != nil {
-		log.Fatal(err)
-	}
-}
-`
+// Our health server runs in this process, beside grpc-go's
+// grpc_health_v1: proto/grpc/health/v1 registers grpc.health.v1 in a
+// private registry, so the two generated packages share a binary
+// (coexist_test.go checks that in detail).
 
 var (
-	healthBuildOnce sync.Once
-	healthBinDir    string
-	healthBuildErr  error
+	probeBuildOnce sync.Once
+	probePath      string
+	probeBuildErr  error
 )
 
-// healthBin returns the path of health-server or grpc-health-probe, built
-// once. A test fails, never skips, when they cannot be built.
-func healthBin(t *testing.T, name string) string {
+// probeBin returns the path of grpc-health-probe, built once from the
+// module graph (without -race: it is not under test). A test fails, never
+// skips, when it cannot be built.
+func probeBin(t *testing.T) string {
 	t.Helper()
-	healthBuildOnce.Do(func() { healthBinDir, healthBuildErr = buildHealthPeers() })
-	if healthBuildErr != nil {
-		t.Fatalf("building the health peers failed: %v", healthBuildErr)
+	probeBuildOnce.Do(func() {
+		probePath = filepath.Join(binDir, "grpc-health-probe")
+		probeBuildErr = goBuild("grpc-health-probe", []string{"build", "-o", probePath, "github.com/grpc-ecosystem/grpc-health-probe"})
+	})
+	if probeBuildErr != nil {
+		t.Fatalf("building grpc-health-probe failed: %v", probeBuildErr)
 	}
-	return filepath.Join(healthBinDir, name)
+	return probePath
 }
 
-// buildHealthPeers builds grpc-health-probe from the module graph (without
-// -race: it is not under test) and health-server from healthServerSrc
-// (with -race when the tests have it), side by side.
-func buildHealthPeers() (string, error) {
-	dir := filepath.Join(binDir, "health")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	// A package directory that does not exist: the overlay makes it.
-	pkgDir := filepath.Join(wd, "internal", "healthtestserver")
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte(healthServerSrc), 0o644); err != nil {
-		return "", err
-	}
-	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(pkgDir, "main.go"): src}})
-	if err != nil {
-		return "", err
-	}
-	overlayFile := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(overlayFile, overlay, 0o644); err != nil {
-		return "", err
-	}
-
-	var wg sync.WaitGroup
-	var probeErr, serverErr error
-	wg.Go(func() {
-		probeErr = goBuild("grpc-health-probe", []string{"build", "-o", filepath.Join(dir, "grpc-health-probe"), "github.com/grpc-ecosystem/grpc-health-probe"})
-	})
-	wg.Go(func() {
-		args := []string{"build", "-overlay", overlayFile}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		args = append(args, "-o", filepath.Join(dir, "health-server"), "./internal/healthtestserver")
-		serverErr = goBuild("health-server", args)
-	})
-	wg.Wait()
-	return dir, errors.Join(probeErr, serverErr)
-}
-
-// healthServer is a running health-server process.
+// healthServer is rpc/health on our server, serving h2c and TLS (the
+// embedded test certificate) on one port of 127.0.0.1.
 type healthServer struct {
-	addr  string
-	stdin io.WriteCloser
-	lines chan string // stdout after the port line
-	out   *syncBuffer // stderr and stdout, for failure messages
+	addr string
+	srv  *rpc.Server
+	h    *health.Server
 }
 
-// startHealthServer starts health-server; the test's cleanup closes its
-// stdin, waits for it to exit, and checks it for data races.
+// startHealthServer starts a healthServer; the test's cleanup stops it.
 func startHealthServer(t *testing.T) *healthServer {
 	t.Helper()
-	cmd := exec.Command(healthBin(t, "health-server"))
-	cmd.Env = ourEnv()
-	s := &healthServer{lines: make(chan string, 16), out: new(syncBuffer)}
-	stdin, err := cmd.StdinPipe()
+	tlsConf, err := ServerTLSConfig("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.stdin = stdin
-	// Through an io.Pipe rather than StdoutPipe, so that Wait waits for
-	// the last line to be copied.
-	pr, pw := io.Pipe()
-	cmd.Stdout = pw
-	cmd.Stderr = s.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting health-server: %v", err)
-	}
-	go func() {
-		defer close(s.lines)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			fmt.Fprintln(s.out, sc.Text())
-			s.lines <- sc.Text()
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	exited := make(chan error, 1)
-	go func() {
-		err := cmd.Wait()
-		pw.Close()
-		exited <- err
-	}()
-	t.Cleanup(func() {
-		stdin.Close()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("health-server: %v\n%s", err, s.out)
-			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Signal(syscall.SIGQUIT)
-			<-exited
-			t.Errorf("health-server did not exit within 10s of the end of its input:\n%s", s.out)
-		}
-		checkRaces(t)
-	})
-	port, err := strconv.Atoi(strings.TrimPrefix(s.line(t), "listening on port "))
-	if err != nil {
-		t.Fatalf("health-server printed no port: %v\n%s", err, s.out)
-	}
-	s.addr = fmt.Sprintf("127.0.0.1:%d", port)
+	s := &healthServer{srv: rpc.NewServer(rpc.TLSConfig(tlsConf)), h: health.NewServer()}
+	healthv1.RegisterHealthServer(s.srv, s.h)
+	s.addr = serveInProcess(t, s.srv.Serve, s.srv.Stop)
 	return s
 }
 
-func (s *healthServer) line(t *testing.T) string {
-	t.Helper()
-	select {
-	case l, ok := <-s.lines:
-		if !ok {
-			t.Fatalf("health-server exited:\n%s", s.out)
-		}
-		return l
-	case <-time.After(30 * time.Second):
-		t.Fatalf("health-server said nothing for 30s:\n%s", s.out)
-	}
-	return ""
-}
-
-// do runs one command; it has taken effect when do returns.
-func (s *healthServer) do(t *testing.T, command string) {
-	t.Helper()
-	if _, err := io.WriteString(s.stdin, command+"\n"); err != nil {
-		t.Fatalf("health-server %s: %v", command, err)
-	}
-	if l := s.line(t); l != "ok" {
-		t.Fatalf("health-server %s: %s", command, l)
-	}
+// set gives service the status st, named by grpc-go's enum, whose numbers
+// are ours.
+func (s *healthServer) set(service string, st healthpb.HealthCheckResponse_ServingStatus) {
+	s.h.SetServingStatus(service, healthv1.HealthCheckResponse_ServingStatus(st))
 }
 
 // grpcConn dials s with grpc-go, over h2c or TLS with the test CA.
@@ -326,8 +141,8 @@ func TestHealthGRPCGoClient(t *testing.T) {
 			if status.Code(err) != codes.NotFound {
 				t.Errorf("Check of an unknown service: %v, want NotFound", err)
 			}
-			s.do(t, "set a SERVING")
-			s.do(t, "set b NOT_SERVING")
+			s.set("a", serving)
+			s.set("b", notServing)
 			check("a", serving)
 			check("b", notServing)
 
@@ -353,18 +168,18 @@ func TestHealthGRPCGoClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			recvStatus(t, watchC, serviceUnknown)
-			for _, st := range []string{"NOT_SERVING", "SERVING", "NOT_SERVING", "SERVING"} {
-				s.do(t, "set a "+st)
-				recvStatus(t, watchA, healthpb.HealthCheckResponse_ServingStatus(healthpb.HealthCheckResponse_ServingStatus_value[st]))
+			for _, st := range []healthpb.HealthCheckResponse_ServingStatus{notServing, serving, notServing, serving} {
+				s.set("a", st)
+				recvStatus(t, watchA, st)
 			}
-			s.do(t, "set c SERVING")
+			s.set("c", serving)
 			recvStatus(t, watchC, serving)
 
-			s.do(t, "shutdown")
+			s.h.Shutdown()
 			recvStatus(t, watchA, notServing)
 			recvStatus(t, watchC, notServing)
 			check("", notServing)
-			s.do(t, "resume")
+			s.h.Resume()
 			recvStatus(t, watchA, serving)
 			recvStatus(t, watchC, serving)
 			check("", serving)
@@ -376,19 +191,19 @@ func TestHealthGRPCGoClient(t *testing.T) {
 
 			// 100 statuses is the most List answers; 101 is RESOURCE_EXHAUSTED.
 			for i := 4; i < 100; i++ {
-				s.do(t, fmt.Sprintf("set s%d SERVING", i))
+				s.set(fmt.Sprintf("s%d", i), serving)
 			}
 			if list, err := client.List(ctx, &healthpb.HealthListRequest{}); err != nil || len(list.GetStatuses()) != 100 {
 				t.Errorf("List of 100: %d statuses, %v", len(list.GetStatuses()), err)
 			}
-			s.do(t, "set s100 SERVING")
+			s.set("s100", serving)
 			if _, err := client.List(ctx, &healthpb.HealthListRequest{}); status.Code(err) != codes.ResourceExhausted {
 				t.Errorf("List of 101: %v, want ResourceExhausted", err)
 			}
 
 			// Stop ends the open Watch: the connection closes and the call
 			// fails UNAVAILABLE rather than hang.
-			s.do(t, "stop")
+			s.srv.Stop()
 			_, err = watchA.Recv()
 			if status.Code(err) != codes.Unavailable {
 				t.Errorf("Watch Recv after the server stopped: %v, want Unavailable", err)
@@ -403,7 +218,7 @@ func TestHealthGRPCGoClient(t *testing.T) {
 // subchannel and sends calls only while it is SERVING.
 func TestHealthGRPCGoClientSideChecking(t *testing.T) {
 	s := startHealthServer(t)
-	s.do(t, "set app NOT_SERVING")
+	s.set("app", healthpb.HealthCheckResponse_NOT_SERVING)
 	cc := grpcConn(t, s, false, grpc.WithDefaultServiceConfig(`{
 		"loadBalancingConfig": [{"round_robin": {}}],
 		"healthCheckConfig": {"serviceName": "app"}
@@ -426,11 +241,11 @@ func TestHealthGRPCGoClientSideChecking(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	s.do(t, "set app SERVING")
+	s.set("app", healthpb.HealthCheckResponse_SERVING)
 	if _, err := client.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true)); err != nil {
 		t.Fatalf("call after app became SERVING: %v", err)
 	}
-	s.do(t, "shutdown")
+	s.h.Shutdown()
 	deadline = time.Now().Add(30 * time.Second)
 	for {
 		_, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
@@ -448,7 +263,7 @@ func TestHealthGRPCGoClientSideChecking(t *testing.T) {
 // SERVING, 4 for NOT_SERVING, 3 for an unknown service (NOT_FOUND), over
 // h2c, TLS and with gzip.
 func TestHealthProbe(t *testing.T) {
-	probe := healthBin(t, "grpc-health-probe")
+	probe := probeBin(t)
 	s := startHealthServer(t)
 	run := func(want int, args ...string) {
 		t.Helper()
@@ -473,18 +288,18 @@ func TestHealthProbe(t *testing.T) {
 	run(0)
 	run(0, tlsArgs...)
 	run(0, "-gzip")
-	s.do(t, "set app SERVING")
+	s.set("app", healthpb.HealthCheckResponse_SERVING)
 	run(0, "-service=app")
-	s.do(t, "set app NOT_SERVING")
+	s.set("app", healthpb.HealthCheckResponse_NOT_SERVING)
 	run(4, "-service=app")
 	run(4, append([]string{"-service=app"}, tlsArgs...)...)
 	run(3, "-service=unknown")
-	s.do(t, "set - NOT_SERVING")
+	s.set("", healthpb.HealthCheckResponse_NOT_SERVING)
 	run(4)
-	s.do(t, "set - SERVING")
+	s.set("", healthpb.HealthCheckResponse_SERVING)
 	run(0)
-	s.do(t, "shutdown")
+	s.h.Shutdown()
 	run(4)
-	s.do(t, "resume")
+	s.h.Resume()
 	run(0, "-service=app")
 }

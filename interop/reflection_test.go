@@ -5,17 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/interop/grpc_testing"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/reflection"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -29,131 +29,43 @@ import (
 )
 
 // rpc/reflection against real peers: grpc-go's generated reflection
-// clients, v1 and v1alpha, and grpcurl.
+// clients, v1 and v1alpha, in this test binary, and grpcurl.
 //
-// Our server runs in a process of its own, built from
-// reflectionServerSrc. It cannot run in this test binary: rpc/reflection's
-// generated messages and grpc-go's grpc_reflection_v1 and v1alpha register
-// the same .proto files in protobuf's global registry, and a binary
-// linking both panics at start-up. The program is written into the module
-// through a go build -overlay, so that it builds with this module's go.mod
-// and nothing is written into the source tree.
-
-// reflectionServerSrc serves grpc.testing.TestService (interop.NewTestServer)
-// and server reflection over h2c on 127.0.0.1:0, prints the port, and
-// stops on SIGTERM.
-const reflectionServerSrc = `package main
-
-import (
-	"fmt"
-	"log"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
-
-	"github.com/shockwave-rpc/shockwave/interop"
-	"github.com/shockwave-rpc/shockwave/interop/grpc_testing"
-	"github.com/shockwave-rpc/shockwave/rpc"
-	"github.com/shockwave-rpc/shockwave/rpc/reflection"
-)
-
-func main() {
-	log.SetFlags(0)
-	log.SetPrefix("reflection-server: ")
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := rpc.NewServer()
-	grpc_testing.RegisterTestServiceServer(srv, interop.NewTestServer())
-	reflection.Register(srv)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	fmt.Printf("listening on port %d\n", lis.Addr().(*net.TCPAddr).Port)
-	select {
-	case <-sig:
-		srv.Stop()
-		err = <-served
-	case err = <-served:
-	}
-	if err != nil {
-		log.Fatal(err)
-	}
-}
-`
+// Our server runs in this process, beside grpc-go's grpc_reflection_v1
+// and v1alpha: proto/grpc/reflection registers its files in private
+// registries, so the two generated copies share a binary
+// (coexist_test.go checks that in detail).
 
 var (
-	reflectionBuildOnce sync.Once
-	reflectionBinDir    string
-	reflectionBuildErr  error
+	grpcurlBuildOnce sync.Once
+	grpcurlPath      string
+	grpcurlBuildErr  error
 )
 
-// reflectionBin returns the path of reflection-server or grpcurl, built
-// once. A test fails, never skips, when they cannot be built.
-func reflectionBin(t *testing.T, name string) string {
+// grpcurlBin returns the path of grpcurl, built once from the module graph
+// (without -race: it is not under test). A test fails, never skips, when
+// it cannot be built.
+func grpcurlBin(t *testing.T) string {
 	t.Helper()
-	reflectionBuildOnce.Do(func() { reflectionBinDir, reflectionBuildErr = buildReflectionPeers() })
-	if reflectionBuildErr != nil {
-		t.Fatalf("building the reflection peers failed: %v", reflectionBuildErr)
+	grpcurlBuildOnce.Do(func() {
+		grpcurlPath = filepath.Join(binDir, "grpcurl")
+		grpcurlBuildErr = goBuild("grpcurl", []string{"build", "-o", grpcurlPath, "github.com/fullstorydev/grpcurl/cmd/grpcurl"})
+	})
+	if grpcurlBuildErr != nil {
+		t.Fatalf("building grpcurl failed: %v", grpcurlBuildErr)
 	}
-	return filepath.Join(reflectionBinDir, name)
+	return grpcurlPath
 }
 
-// buildReflectionPeers builds grpcurl from the module graph (without
-// -race: it is not under test) and reflection-server from
-// reflectionServerSrc (with -race when the tests have it), side by side.
-func buildReflectionPeers() (string, error) {
-	dir := filepath.Join(binDir, "reflection")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	// A package directory that does not exist: the overlay makes it.
-	pkgDir := filepath.Join(wd, "internal", "reflectiontestserver")
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte(reflectionServerSrc), 0o644); err != nil {
-		return "", err
-	}
-	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(pkgDir, "main.go"): src}})
-	if err != nil {
-		return "", err
-	}
-	overlayFile := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(overlayFile, overlay, 0o644); err != nil {
-		return "", err
-	}
-
-	var wg sync.WaitGroup
-	var grpcurlErr, serverErr error
-	wg.Go(func() {
-		grpcurlErr = goBuild("grpcurl", []string{"build", "-o", filepath.Join(dir, "grpcurl"), "github.com/fullstorydev/grpcurl/cmd/grpcurl"})
-	})
-	wg.Go(func() {
-		args := []string{"build", "-overlay", overlayFile}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		args = append(args, "-o", filepath.Join(dir, "reflection-server"), "./internal/reflectiontestserver")
-		serverErr = goBuild("reflection-server", args)
-	})
-	wg.Wait()
-	return dir, errors.Join(grpcurlErr, serverErr)
-}
-
-// startReflectionServer starts reflection-server and returns its address;
-// when the test ends the server is stopped and checked for data races.
+// startReflectionServer serves grpc.testing.TestService (NewTestServer)
+// and server reflection over h2c on 127.0.0.1 and returns the address; the
+// test's cleanup stops the server.
 func startReflectionServer(t *testing.T) string {
 	t.Helper()
-	path := reflectionBin(t, "reflection-server")
-	t.Cleanup(func() { checkRaces(t) }) // runs after startServer's cleanup has stopped it
-	s := startServer(t, path, nil, ourEnv(), false, ourPortRE)
-	return "127.0.0.1:" + strconv.Itoa(s.port)
+	srv := rpc.NewServer()
+	grpc_testing.RegisterTestServiceServer(srv, NewTestServer())
+	reflection.Register(srv)
+	return serveInProcess(t, srv.Serve, srv.Stop)
 }
 
 // reflectionStream is a grpc-go ServerReflectionInfo call of either
@@ -276,7 +188,8 @@ func wantFile(t *testing.T, got *descriptorpb.FileDescriptorProto, fd protorefle
 // question with grpc-go's generated clients, v1 and v1alpha, and checks
 // the files against the descriptors compiled into this test: grpc.testing
 // from the same .proto files, and grpc-go's own reflection protos, which
-// must match the ones rpc/reflection vendors.
+// must match the ones rpc/reflection vendors (TestCoexistWithGRPCGo
+// compares the two copies directly).
 func TestReflectionGRPCGoClient(t *testing.T) {
 	addr := startReflectionServer(t)
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -344,7 +257,9 @@ func TestReflectionGRPCGoClient(t *testing.T) {
 				}
 			}
 
-			// The vendored reflection protos are grpc-go's, go_package aside.
+			// The reflection protos are grpc-go's, go_package aside. In this
+			// binary they come from grpc-go's copy, registered in
+			// GlobalFiles, which the service consults first.
 			for _, fd := range []protoreflect.FileDescriptor{
 				reflectionv1.File_grpc_reflection_v1_reflection_proto,
 				reflectionv1alpha.File_grpc_reflection_v1alpha_reflection_proto,
@@ -414,7 +329,7 @@ func grpcurl(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, reflectionBin(t, "grpcurl"), args...)
+	cmd := exec.CommandContext(ctx, grpcurlBin(t), args...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -468,6 +383,12 @@ func TestReflectionGrpcurl(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("grpcurl describe grpc.testing.TestService lacks %q:\n%s", want, out)
 			}
+		}
+		// The reflection service describes itself.
+		out, errOut, code = grpcurl(t, "-plaintext", addr, "describe", "grpc.reflection.v1.ServerReflection")
+		if code != 0 || !strings.Contains(out, "grpc.reflection.v1.ServerReflection is a service:\n") ||
+			!strings.Contains(out, "rpc ServerReflectionInfo ( stream .grpc.reflection.v1.ServerReflectionRequest ) returns ( stream .grpc.reflection.v1.ServerReflectionResponse );") {
+			t.Errorf("grpcurl describe grpc.reflection.v1.ServerReflection: exit %d\n%s%s", code, out, errOut)
 		}
 		out, errOut, code = grpcurl(t, "-plaintext", addr, "describe", "grpc.testing.SimpleRequest")
 		if code != 0 || !strings.Contains(out, "grpc.testing.SimpleRequest is a message:\n") || !strings.Contains(out, "int32 response_size = 2;") {

@@ -35,6 +35,9 @@ type stream struct {
 	headRecv  bool // client: the final response head arrived
 	closed    bool // closed state: out of c.streams
 	rst       bool // reset, either way, or failed with the connection
+	// cancelled: a client stream we cancelled after it closed; its unread
+	// bytes were dropped, so Read reports the cancel, not io.EOF.
+	cancelled bool
 	err       transport.StreamError
 	connErr   error // set when the connection failed
 	// handlerDone: the server's handler returned, or the client called
@@ -78,7 +81,7 @@ func (st *stream) resetForReuse() {
 	st.id = 0
 	st.gen++
 	st.counted, st.headSent, st.endQueued, st.sendEnded = false, false, false, false
-	st.recvEnded, st.headRecv, st.closed, st.rst = false, false, false, false
+	st.recvEnded, st.headRecv, st.closed, st.rst, st.cancelled = false, false, false, false, false
 	st.err = transport.StreamError{}
 	st.connErr = nil
 	st.handlerDone, st.rstAfterEnd = false, false
@@ -120,7 +123,8 @@ func (st *stream) failLocked(err error) {
 	if st.closed && st.rst {
 		return
 	}
-	if errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		// Also the end of the connection inside a frame.
 		err = errConnEOF
 	}
 	st.connErr = err
@@ -135,14 +139,18 @@ func (st *stream) markResetLocked(e transport.StreamError) {
 		st.err = e
 	}
 	st.sbuf, st.soff = st.sbuf[:0], 0
-	if !st.c.client && !st.recvEnded {
+	if !st.recvEnded && (!st.c.client || !e.Remote) {
 		// The request will never be complete, so what its handler has
 		// not read is of no use: Read reports the reset from now on.
 		// Dropping it here rather than when the handler returns keeps a
 		// handler that does not watch its context from holding the
-		// connection's buffered cap. A complete body stays readable, as
-		// a response does on a client (RFC 9113 §8.1 lets a server
-		// reset a stream after a complete response).
+		// connection's buffered cap. The same goes for a response whose
+		// caller cancelled: the caller may never read or Close again
+		// (grpc-go's contract lets it just cancel the context). A
+		// response the peer reset or the connection cut stays readable
+		// up to the error, as in grpc-go, and a complete body stays
+		// readable (RFC 9113 §8.1 lets a server reset a stream after a
+		// complete response).
 		st.dropRecvLocked()
 	}
 	st.c.unlinkActiveLocked(st)
@@ -262,6 +270,10 @@ func (st *stream) read(p []byte) (int, error) {
 			c.connCreditLocked()
 			c.mu.Unlock()
 			return n, nil
+		}
+		if st.cancelled {
+			c.mu.Unlock()
+			return 0, &transport.StreamError{Code: transport.Cancel}
 		}
 		if st.recvEnded {
 			c.mu.Unlock()
@@ -466,5 +478,15 @@ func (st *stream) cancelLocked(code transport.Code) {
 		} else {
 			st.resetLocked(frames.ErrCode(code))
 		}
+		return
+	}
+	if st.c.client && st.rq.len() > 0 {
+		// The response ended (or the server reset the stream) before the
+		// caller cancelled, with bytes still unread: drop them too, so an
+		// abandoned call does not hold the connection's buffered cap;
+		// Read then reports the cancel rather than a short body's io.EOF.
+		st.dropRecvLocked()
+		st.cancelled = true
+		st.cond.Broadcast()
 	}
 }

@@ -251,7 +251,7 @@ func (cc *ClientConn) NewStream(ctx context.Context, desc *StreamDesc, method st
 	if cc.streamInt != nil {
 		return cc.streamInt(ctx, desc, cc, method, cc.streamer, opts...)
 	}
-	return cc.newStream(ctx, desc, cc, method, opts...)
+	return cc.newStream(ctx, desc, method, opts...)
 }
 
 // clientStream is the client side of a streaming call.
@@ -289,7 +289,7 @@ type clientStream struct {
 	finishOnce sync.Once
 }
 
-func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, _ *ClientConn, method string, opts ...CallOption) (ClientStream, error) {
+func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
 	cs := &clientStream{cc: cc, ctx: ctx, desc: desc, method: method}
 	cc.callInfo(&cs.ci, opts)
 	if name := cs.ci.compressor; name != "" && name != Identity {

@@ -157,7 +157,7 @@ type ClientConn struct {
 	dialStop context.CancelFunc
 }
 
-var _ *ClientConn = (*ClientConn)(nil)
+var _ ClientConnInterface = (*ClientConn)(nil)
 
 // connRef counts the calls on one transport connection, so a connection
 // that was replaced after GOAWAY is closed once its last call ends.
@@ -230,10 +230,21 @@ func Dial(target string, opts ...DialOption) (*ClientConn, error) {
 	}
 	cc.unaryInt = ChainUnaryClient(cc.opts.unaryInts...)
 	cc.streamInt = ChainStreamClient(cc.opts.streamInts...)
-	cc.invoker = func(ctx context.Context, method string, req, reply any, _ *ClientConn, opts ...CallOption) error {
-		return cc.invoke(ctx, method, req, reply, opts...)
+	// The innermost invoker and streamer send on the connection they are
+	// given, as grpc-go's do, so an interceptor may route a call to
+	// another connection (nil means this one).
+	cc.invoker = func(ctx context.Context, method string, req, reply any, on *ClientConn, opts ...CallOption) error {
+		if on == nil {
+			on = cc
+		}
+		return on.invoke(ctx, method, req, reply, opts...)
 	}
-	cc.streamer = cc.newStream
+	cc.streamer = func(ctx context.Context, desc *StreamDesc, on *ClientConn, method string, opts ...CallOption) (ClientStream, error) {
+		if on == nil {
+			on = cc
+		}
+		return on.newStream(ctx, desc, method, opts...)
+	}
 	return cc, nil
 }
 

@@ -185,8 +185,9 @@ func (c *serverCall) Value(key any) any {
 		if p := c.peerInfo(); p != nil {
 			return p
 		}
-		// An untyped nil, so that FromContext reports no peer.
-		return nil
+		// The transport knows no addresses: a Peer the stream's own
+		// context carries (peer.NewContext by a custom transport or a
+		// test) answers, if any.
 	case serverCallKey{}:
 		return c
 	}

@@ -1,0 +1,161 @@
+package rpc_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/peer"
+	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/transporttest"
+)
+
+// Cancelling a call's context is enough to release what it holds, as in
+// grpc-go: many server-streaming calls abandoned after one message, each
+// with a window's worth of the response already received, must not keep
+// the connection's buffered-bytes cap full and stall the calls after them.
+func TestCancelledStreamsReleaseConnection(t *testing.T) {
+	checkGoroutines(t)
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv, _, served := serveOn(t, lis)
+	defer func() {
+		srv.Stop()
+		<-served
+	}()
+	cc, err := rpc.Dial(lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	client := echov1.NewEchoServiceClient(cc)
+	payload := make([]byte, 8<<10)
+	payload[0] = 200 // messages to send: 1.6 MiB a call, past a stream window
+	for i := range 30 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		stream, err := client.ServerStream(ctx, &echov1.EchoRequest{Message: "m", Payload: payload})
+		if err != nil {
+			cancel()
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			cancel()
+			t.Fatalf("call %d: first Recv: %v", i, err)
+		}
+		// Let the rest of the window arrive, then walk away.
+		time.Sleep(5 * time.Millisecond)
+		cancel()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := client.ServerStream(ctx, &echov1.EchoRequest{Message: "m", Payload: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		if _, err := stream.Recv(); err != nil {
+			if n != 200 {
+				t.Fatalf("a call after 30 cancelled ones got %d of 200 messages: %v", n, err)
+			}
+			break
+		}
+		n++
+	}
+}
+
+// As in grpc-go, the innermost invoker and streamer send on the
+// connection they are handed, so an interceptor can route a call to
+// another one (failover, shadow traffic).
+func TestInterceptorRoutesToAnotherConn(t *testing.T) {
+	checkGoroutines(t)
+	var conns []*rpc.ClientConn
+	var impls []*testEcho
+	for range 2 {
+		lis, _ := net.Listen("tcp", "127.0.0.1:0")
+		impl := &testEcho{started: make(chan string, 10)}
+		srv := rpc.NewServer()
+		echov1.RegisterEchoServiceServer(srv, impl)
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(lis) }()
+		defer func() {
+			srv.Stop()
+			<-served
+		}()
+		impls = append(impls, impl)
+		var opts []rpc.DialOption
+		if len(conns) == 0 {
+			opts = append(opts,
+				rpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *rpc.ClientConn, invoker rpc.UnaryInvoker, opts ...rpc.CallOption) error {
+					return invoker(ctx, method, req, reply, conns[1], opts...)
+				}),
+				rpc.WithStreamInterceptor(func(ctx context.Context, desc *rpc.StreamDesc, cc *rpc.ClientConn, method string, streamer rpc.Streamer, opts ...rpc.CallOption) (rpc.ClientStream, error) {
+					return streamer(ctx, desc, conns[1], method, opts...)
+				}))
+		}
+		cc, err := rpc.Dial(lis.Addr().String(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cc.Close()
+		conns = append(conns, cc)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client := echov1.NewEchoServiceClient(conns[0])
+	if _, err := client.Echo(ctx, &echov1.EchoRequest{Message: "routed"}); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := client.ServerStream(ctx, &echov1.EchoRequest{Message: "routed-stream"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := stream.Recv(); err != nil {
+			break
+		}
+	}
+	if n := len(impls[0].started); n != 0 {
+		t.Errorf("the first server saw %d calls; the interceptor routed every call to the second", n)
+	}
+	if n := len(impls[1].started); n != 2 {
+		t.Errorf("the second server saw %d calls, want the unary and the streaming call", n)
+	}
+}
+
+// peerCtxStream is a server stream whose context carries a Peer, as a
+// custom transport that knows no addresses of its own might provide.
+type peerCtxStream struct {
+	transport.ServerStream
+	ctx context.Context
+}
+
+func (s peerCtxStream) Context() context.Context { return s.ctx }
+
+// When the transport reports no addresses, a Peer in the stream's own
+// context is what handlers find.
+func TestPeerFromStreamContext(t *testing.T) {
+	checkGoroutines(t)
+	impl := &peerEcho{}
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, impl)
+	want := &peer.Peer{Addr: &net.UnixAddr{Name: "client", Net: "unix"}}
+	wrapped := transport.HandlerFunc(func(st transport.ServerStream) {
+		srv.ServeStream(peerCtxStream{st, peer.NewContext(st.Context(), want)})
+	})
+	c := transporttest.NewConn(wrapped)
+	defer c.Close()
+	cc2, err := rpc.Dial("mem", rpc.WithTransportDialer(func(context.Context, string) (transport.ClientConn, error) { return c, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc2.Close()
+	if _, err := echov1.NewEchoServiceClient(cc2).Echo(context.Background(), &echov1.EchoRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, found := impl.take("Echo"); !found || got != want {
+		t.Errorf("handler found peer %+v (ran: %v), want the stream context's %+v", got, found, want)
+	}
+}

@@ -124,3 +124,62 @@ func TestVendoredProtosDeclareNoExtensions(t *testing.T) {
 		}
 	}
 }
+
+// A file whose registry lacked one of its imports holds a placeholder for
+// it: a user .proto in GlobalFiles importing grpc/health/v1/health.proto,
+// which registers privately. The reply still carries the import when the
+// resolvers have it, and leaves it out (without failing) when they do not.
+func TestPlaceholderImportResolved(t *testing.T) {
+	user := new(protoregistry.Files)
+	fd, err := protodesc.FileOptions{AllowUnresolvable: true}.New(&descriptorpb.FileDescriptorProto{
+		Name:       proto.String("user/v1/user.proto"),
+		Package:    proto.String("user.v1"),
+		Dependency: []string{"grpc/health/v1/health.proto"},
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("Report"),
+			Field: []*descriptorpb.FieldDescriptorProto{{
+				Name:     proto.String("health"),
+				Number:   proto.Int32(1),
+				Label:    descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(),
+				Type:     descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(),
+				TypeName: proto.String(".grpc.health.v1.HealthCheckResponse"),
+			}},
+		}},
+		Syntax: proto.String("proto3"),
+	}, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fd.Imports().Get(0).IsPlaceholder() {
+		t.Fatal("the test file's import is not a placeholder")
+	}
+	paths := func(files [][]byte) []string {
+		var out []string
+		for _, b := range files {
+			var fdp descriptorpb.FileDescriptorProto
+			if err := proto.Unmarshal(b, &fdp); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fdp.GetName())
+		}
+		return out
+	}
+
+	s := &server{files: resolvers{user, healthv1.Files}}
+	files, err := s.withImports(fd, map[string]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(files); len(got) != 2 || got[0] != "user/v1/user.proto" || got[1] != "grpc/health/v1/health.proto" {
+		t.Errorf("with the import resolvable: files %q, want the file and health.proto", got)
+	}
+
+	s = &server{files: resolvers{user}}
+	files, err = s.withImports(fd, map[string]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(files); len(got) != 1 || got[0] != "user/v1/user.proto" {
+		t.Errorf("with the import unknown: files %q, want the file alone", got)
+	}
+}

@@ -137,7 +137,7 @@ func (s *server) setFiles(resp *reflectionv1.ServerReflectionResponse, fd protor
 	}
 	var files [][]byte
 	if err == nil {
-		files, err = withImports(fd, sent)
+		files, err = s.withImports(fd, sent)
 	}
 	if err != nil {
 		resp.MessageResponse = lookupError(what, err)
@@ -152,7 +152,7 @@ func (s *server) setFiles(resp *reflectionv1.ServerReflectionResponse, fd protor
 // not in sent, each a serialized FileDescriptorProto, and adds them all to
 // sent. fd itself goes out even if sent before: it is the answer, and a
 // client that asks again has likely not kept it.
-func withImports(fd protoreflect.FileDescriptor, sent map[string]bool) ([][]byte, error) {
+func (s *server) withImports(fd protoreflect.FileDescriptor, sent map[string]bool) ([][]byte, error) {
 	var files [][]byte
 	queue := []protoreflect.FileDescriptor{fd}
 	queued := map[string]bool{fd.Path(): true}
@@ -167,10 +167,21 @@ func withImports(fd protoreflect.FileDescriptor, sent map[string]bool) ([][]byte
 		imports := f.Imports()
 		for i := range imports.Len() {
 			imp := imports.Get(i).FileDescriptor
+			if imp.IsPlaceholder() {
+				// The registry that built f lacked this import (a file
+				// in GlobalFiles importing one of the vendored protos,
+				// which register privately); the resolvers may have it.
+				// If none does, the client finds it missing if it needs
+				// it.
+				if real, err := s.files.FindFileByPath(imp.Path()); err == nil && !real.IsPlaceholder() {
+					imp = real
+				} else {
+					continue
+				}
+			}
 			// A file sent earlier went out with its own imports, so none
-			// of them needs a visit. A placeholder import is one the
-			// resolver lacks; the client finds it missing if it needs it.
-			if p := imp.Path(); !imp.IsPlaceholder() && !sent[p] && !queued[p] {
+			// of them needs a visit.
+			if p := imp.Path(); !sent[p] && !queued[p] {
 				queued[p] = true
 				queue = append(queue, imp)
 			}

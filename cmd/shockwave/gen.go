@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/shockwave-rpc/shockwave/internal/gen"
 )
@@ -30,25 +29,12 @@ private_registry=true.
 flags:
 `
 
-// stringsFlag collects a repeatable flag such as -I.
-type stringsFlag []string
-
-// String lists the values given so far, for flag's defaults display.
-func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
-
-// Set adds one more value.
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-
 func runGen(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("shockwave gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opts gen.Options
 	var out string
-	fs.Var((*stringsFlag)(&opts.ImportPaths), "I", "directory to resolve imports against, like protoc's -I (repeatable; default .)")
-	fs.StringVar(&out, "o", ".", "directory to write generated files under")
-	fs.StringVar(&opts.Paths, "paths", "import", "output layout: import (under the Go import path) or source_relative (beside the .proto's import path)")
-	fs.StringVar(&opts.Module, "module", "", "with --paths=import, a Go module path to strip from output names")
-	fs.BoolVar(&opts.PrivateRegistry, "private_registry", false, "register descriptors and types in the generated package's Files and Types, not protobuf's global registries")
+	gen.AddFlags(fs, &opts, &out)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, genUsage)
 		fs.PrintDefaults()
@@ -59,14 +45,12 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if opts.Paths != "import" && opts.Paths != "source_relative" {
-		fmt.Fprintf(stderr, "shockwave gen: --paths must be import or source_relative, not %q\n", opts.Paths)
-		return 2
-	}
-	opts.Files = fs.Args()
-	if len(opts.Files) == 0 {
-		fmt.Fprint(stderr, "shockwave gen: no .proto files given\n\n")
-		fs.Usage()
+	if err := gen.CheckArgs(fs, &opts); err != nil {
+		fmt.Fprintf(stderr, "shockwave gen: %v\n", err)
+		if err == gen.ErrNoFiles {
+			fmt.Fprintln(stderr)
+			fs.Usage()
+		}
 		return 2
 	}
 	files, err := gen.Generate(context.Background(), opts)

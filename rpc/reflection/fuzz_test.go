@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bufbuild/protocompile"
-	"github.com/bufbuild/protocompile/linker"
 	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
 	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
 	reflectionv1 "github.com/shockwave-rpc/shockwave/proto/grpc/reflection/v1"
@@ -35,7 +33,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
-	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // rawCodec puts messages on the wire as the bytes they are, so that the
@@ -115,61 +112,6 @@ func newFuzzServer(files []protodesc.Resolver, exts reflection.ExtensionResolver
 	}
 	slices.Sort(names)
 	return &fuzzServer{srv: srv, files: files, exts: exts, services: names}
-}
-
-// fuzzShopResolvers is shopResolvers for a testing.TB: testdata/shop/v1
-// compiled into registries that know nothing else.
-func fuzzShopResolvers(tb testing.TB) (*protoregistry.Files, *protoregistry.Types) {
-	comp := protocompile.Compiler{Resolver: &protocompile.SourceResolver{ImportPaths: []string{"testdata"}}}
-	compiled, err := comp.Compile(context.Background(), "shop/v1/shop.proto", "shop/v1/ext.proto")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	set := new(descriptorpb.FileDescriptorSet)
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := range fd.Imports().Len() {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, fd.(linker.Result).FileDescriptorProto())
-	}
-	for _, fd := range compiled {
-		add(fd)
-	}
-	files, err := protodesc.NewFiles(set)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	types := new(protoregistry.Types)
-	files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		forEachExtension(fd, func(xd protoreflect.ExtensionDescriptor) {
-			if err := types.RegisterExtension(dynamicpb.NewExtensionType(xd)); err != nil {
-				tb.Fatal(err)
-			}
-		})
-		return true
-	})
-	return files, types
-}
-
-// forEachExtension calls f with each extension fd declares, nested ones
-// included.
-func forEachExtension(fd protoreflect.FileDescriptor, f func(protoreflect.ExtensionDescriptor)) {
-	var walk func(xds protoreflect.ExtensionDescriptors, mds protoreflect.MessageDescriptors)
-	walk = func(xds protoreflect.ExtensionDescriptors, mds protoreflect.MessageDescriptors) {
-		for i := range xds.Len() {
-			f(xds.Get(i))
-		}
-		for i := range mds.Len() {
-			walk(mds.Get(i).Extensions(), mds.Get(i).Messages())
-		}
-	}
-	walk(fd.Extensions(), fd.Messages())
 }
 
 // findFile and findSymbol look up what the service should find, asking
@@ -313,7 +255,7 @@ func FuzzReflection(f *testing.F) {
 	f.Add([]byte{0x3a}, uint8(0))
 
 	defaultFiles := []protodesc.Resolver{protoregistry.GlobalFiles, reflectionv1.Files, reflectionv1alpha.Files, healthv1.Files}
-	shopFiles, shopTypes := fuzzShopResolvers(f)
+	shopFiles, shopTypes := shopResolvers(f)
 	servers := [2]*fuzzServer{
 		newFuzzServer(defaultFiles, protoregistry.GlobalTypes),
 		newFuzzServer([]protodesc.Resolver{shopFiles}, shopTypes,

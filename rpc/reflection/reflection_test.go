@@ -254,12 +254,12 @@ func listServices() *reflectionv1.ServerReflectionRequest {
 
 // shopResolvers compiles testdata/shop/v1 into a descriptor and an
 // extension resolver that know nothing else.
-func shopResolvers(t *testing.T) (*protoregistry.Files, *protoregistry.Types) {
-	t.Helper()
+func shopResolvers(tb testing.TB) (*protoregistry.Files, *protoregistry.Types) {
+	tb.Helper()
 	comp := protocompile.Compiler{Resolver: &protocompile.SourceResolver{ImportPaths: []string{"testdata"}}}
 	compiled, err := comp.Compile(context.Background(), "shop/v1/shop.proto", "shop/v1/ext.proto")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	set := new(descriptorpb.FileDescriptorSet)
 	seen := map[string]bool{}
@@ -279,25 +279,33 @@ func shopResolvers(t *testing.T) (*protoregistry.Files, *protoregistry.Types) {
 	}
 	files, err := protodesc.NewFiles(set)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	types := new(protoregistry.Types)
 	files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		var register func(xds protoreflect.ExtensionDescriptors, mds protoreflect.MessageDescriptors)
-		register = func(xds protoreflect.ExtensionDescriptors, mds protoreflect.MessageDescriptors) {
-			for i := range xds.Len() {
-				if err := types.RegisterExtension(dynamicpb.NewExtensionType(xds.Get(i))); err != nil {
-					t.Fatal(err)
-				}
+		forEachExtension(fd, func(xd protoreflect.ExtensionDescriptor) {
+			if err := types.RegisterExtension(dynamicpb.NewExtensionType(xd)); err != nil {
+				tb.Fatal(err)
 			}
-			for i := range mds.Len() {
-				register(mds.Get(i).Extensions(), mds.Get(i).Messages())
-			}
-		}
-		register(fd.Extensions(), fd.Messages())
+		})
 		return true
 	})
 	return files, types
+}
+
+// forEachExtension calls f with each extension fd declares, nested ones
+// included.
+func forEachExtension(fd protoreflect.FileDescriptor, f func(protoreflect.ExtensionDescriptor)) {
+	var walk func(xds protoreflect.ExtensionDescriptors, mds protoreflect.MessageDescriptors)
+	walk = func(xds protoreflect.ExtensionDescriptors, mds protoreflect.MessageDescriptors) {
+		for i := range xds.Len() {
+			f(xds.Get(i))
+		}
+		for i := range mds.Len() {
+			walk(mds.Get(i).Extensions(), mds.Get(i).Messages())
+		}
+	}
+	walk(fd.Extensions(), fd.Messages())
 }
 
 func shopOptions(t *testing.T) []reflection.Option {

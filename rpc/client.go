@@ -342,7 +342,10 @@ func (cs *clientStream) open() error {
 func (cs *clientStream) Context() context.Context { return cs.ctx }
 
 // SendMsg sends m. A failure of the stream is reported as io.EOF, as in
-// grpc-go: RecvMsg then returns the call's status.
+// grpc-go: RecvMsg then returns the call's status. A call with one
+// request (server streaming) reports nil instead, as grpc-go's does:
+// generated code returns SendMsg's error as the call's, and the status
+// is RecvMsg's to tell.
 func (cs *clientStream) SendMsg(m any) error {
 	cs.sendMu.Lock()
 	defer cs.sendMu.Unlock()
@@ -350,7 +353,7 @@ func (cs *clientStream) SendMsg(m any) error {
 		return status.Error(codes.Internal, "SendMsg called after CloseSend")
 	}
 	if cs.sendErr != nil || cs.closed {
-		return io.EOF
+		return cs.streamFailed()
 	}
 	if cs.sendBuf == nil {
 		cs.sendBuf = getBuf(0)
@@ -371,7 +374,7 @@ func (cs *clientStream) SendMsg(m any) error {
 	}
 	if err != nil {
 		cs.sendErr = err
-		return io.EOF
+		return cs.streamFailed()
 	}
 	if !cs.desc.ClientStreams {
 		// The one request: END_STREAM goes with it.
@@ -382,9 +385,18 @@ func (cs *clientStream) SendMsg(m any) error {
 	}
 	if err != nil {
 		cs.sendErr = err
-		return io.EOF
+		return cs.streamFailed()
 	}
 	return nil
+}
+
+// streamFailed is what SendMsg returns once the stream has failed under
+// it: io.EOF, or nil for a call with one request (see SendMsg).
+func (cs *clientStream) streamFailed() error {
+	if !cs.desc.ClientStreams {
+		return nil
+	}
+	return io.EOF
 }
 
 // CloseSend closes the request side.

@@ -8,7 +8,9 @@ import (
 
 	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
 	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/peer"
+	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/transporttest"
 )
@@ -157,5 +159,70 @@ func TestPeerFromStreamContext(t *testing.T) {
 	}
 	if got, found := impl.take("Echo"); !found || got != want {
 		t.Errorf("handler found peer %+v (ran: %v), want the stream context's %+v", got, found, want)
+	}
+}
+
+// brokenConn's streams fail every send with a closed connection, and so
+// does Response: the connection died as the request went out.
+type brokenConn struct{ transport.ClientConn }
+
+func (c brokenConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	st, err := c.ClientConn.NewStream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return brokenStream{st}, nil
+}
+
+type brokenStream struct{ transport.ClientStream }
+
+func (brokenStream) Write([]byte) (int, error)         { return 0, transport.ErrConnClosed }
+func (brokenStream) CloseSend(*transport.Header) error { return transport.ErrConnClosed }
+func (brokenStream) Flush() error                      { return transport.ErrConnClosed }
+func (brokenStream) Response() (*transport.Response, error) {
+	return nil, transport.ErrConnClosed
+}
+
+// A connection lost while a call's request goes out is UNAVAILABLE in
+// every shape. A server-streaming call opens without error (SendMsg
+// reports nil, as grpc-go's does for calls with one request, since
+// generated code returns its error as the call's) and its first Recv
+// reports the status.
+func TestConnLostWhileSending(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	var conns []*transporttest.Conn
+	cc, err := rpc.Dial("mem", rpc.WithTransportDialer(func(context.Context, string) (transport.ClientConn, error) {
+		c := transporttest.NewConn(srv)
+		conns = append(conns, c)
+		return brokenConn{c}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cc.Close()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client := echov1.NewEchoServiceClient(cc)
+
+	if _, err := client.Echo(ctx, &echov1.EchoRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("unary: %v, want Unavailable", err)
+	}
+	ss, err := client.ServerStream(ctx, &echov1.EchoRequest{})
+	if err != nil {
+		t.Fatalf("opening a server stream: %v, want nil (the status comes from Recv)", err)
+	}
+	if _, err := ss.Recv(); status.Code(err) != codes.Unavailable {
+		t.Errorf("server stream Recv: %v, want Unavailable", err)
+	}
+	// A bidi call sends its head when it opens, so it fails there.
+	if _, err := client.BidiStream(ctx); status.Code(err) != codes.Unavailable {
+		t.Errorf("opening a bidi stream: %v, want Unavailable", err)
 	}
 }

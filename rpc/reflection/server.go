@@ -173,8 +173,8 @@ func (s *server) withImports(fd protoreflect.FileDescriptor, sent map[string]boo
 				// which register privately); the resolvers may have it.
 				// If none does, the client finds it missing if it needs
 				// it.
-				if real, err := s.files.FindFileByPath(imp.Path()); err == nil && !real.IsPlaceholder() {
-					imp = real
+				if found, err := s.files.FindFileByPath(imp.Path()); err == nil && !found.IsPlaceholder() {
+					imp = found
 				} else {
 					continue
 				}

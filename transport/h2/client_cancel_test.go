@@ -146,3 +146,43 @@ func TestClientConnClosedMidFrame(t *testing.T) {
 		}
 	})
 }
+
+// A complete response that arrives while the request is still being sent
+// (the stream half-closed remote) is dropped too when the caller cancels,
+// whether or not the server follows it with RST_STREAM; Read reports the
+// cancel with the code given.
+func TestClientCancelHalfClosedRemote(t *testing.T) {
+	for _, rst := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			s := newPipeServer(t, nil)
+			defer s.close()
+			cs, err := s.c.NewStream(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			r := cs.Request()
+			r.SetMethodString("POST")
+			r.SetSchemeString("http")
+			r.SetAuthorityString("a")
+			r.SetPathString("/upload")
+			cs.Flush()
+			h, _ := s.next(frames.FrameHeaders)
+			b := s.headers(nil, h.StreamID, false, []string{":status", "200"})
+			b = frames.AppendData(b, h.StreamID, true, bytes.Repeat([]byte("z"), 10000))
+			if rst {
+				b = frames.AppendRSTStream(b, h.StreamID, frames.ErrCodeNo)
+			}
+			s.write(b)
+			synctest.Wait()
+			cs.Cancel(transport.InternalError)
+			synctest.Wait()
+			if unread, _ := s.c.RecvBuffered(); unread != 0 {
+				t.Errorf("RST_STREAM %v: unread after the cancel: %d, want 0", rst, unread)
+			}
+			if _, err := io.ReadAll(cs); !isCode(transport.InternalError)(err) {
+				t.Errorf("RST_STREAM %v: Read after the cancel: %v, want the cancel's INTERNAL_ERROR", rst, err)
+			}
+		})
+	}
+}

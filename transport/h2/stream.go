@@ -37,9 +37,10 @@ type stream struct {
 	rst       bool // reset, either way, or failed with the connection
 	// cancelled: a client stream we cancelled after it closed; its unread
 	// bytes were dropped, so Read reports the cancel, not io.EOF.
-	cancelled bool
-	err       transport.StreamError
-	connErr   error // set when the connection failed
+	cancelled  bool
+	cancelCode transport.Code
+	err        transport.StreamError
+	connErr    error // set when the connection failed
 	// handlerDone: the server's handler returned, or the client called
 	// Close; the stream may be recycled once also closed.
 	handlerDone bool
@@ -273,7 +274,7 @@ func (st *stream) read(p []byte) (int, error) {
 		}
 		if st.cancelled {
 			c.mu.Unlock()
-			return 0, &transport.StreamError{Code: transport.Cancel}
+			return 0, &transport.StreamError{Code: st.cancelCode}
 		}
 		if st.recvEnded {
 			c.mu.Unlock()
@@ -478,7 +479,6 @@ func (st *stream) cancelLocked(code transport.Code) {
 		} else {
 			st.resetLocked(frames.ErrCode(code))
 		}
-		return
 	}
 	if st.c.client && st.rq.len() > 0 {
 		// The response ended (or the server reset the stream) before the
@@ -486,7 +486,7 @@ func (st *stream) cancelLocked(code transport.Code) {
 		// abandoned call does not hold the connection's buffered cap;
 		// Read then reports the cancel rather than a short body's io.EOF.
 		st.dropRecvLocked()
-		st.cancelled = true
+		st.cancelled, st.cancelCode = true, code
 		st.cond.Broadcast()
 	}
 }

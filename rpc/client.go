@@ -287,6 +287,14 @@ type clientStream struct {
 	trailer metadata.MD
 
 	finishOnce sync.Once
+	// stopWatch detaches ctxDone from the call's context; set under
+	// recvMu, like everything finish reads.
+	stopWatch func() bool
+	// releaseMu orders ctxDone's reset before finish releases st: the
+	// transport may reuse a released stream, so nothing may touch st
+	// after it (released).
+	releaseMu sync.Mutex
+	released  bool
 }
 
 func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
@@ -307,7 +315,31 @@ func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method st
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	if ctx.Done() != nil {
+		// A caller may abandon a call by cancelling its context, without
+		// reading it to the end (grpc-go's contract allows it): the call
+		// then ends here, releasing the stream and the connection.
+		cs.recvMu.Lock()
+		cs.stopWatch = context.AfterFunc(ctx, cs.ctxDone)
+		cs.recvMu.Unlock()
+	}
 	return cs, nil
+}
+
+// ctxDone ends a call whose context ended, as RecvMsg would. The reset
+// comes first: it wakes a RecvMsg, SendMsg or Header waiting in the
+// transport, so that recvMu, sendMu and headOnce are free soon.
+func (cs *clientStream) ctxDone() {
+	cs.releaseMu.Lock()
+	if !cs.released {
+		cs.st.Cancel(transport.Cancel)
+	}
+	cs.releaseMu.Unlock()
+	cs.recvMu.Lock()
+	defer cs.recvMu.Unlock()
+	if !cs.ended {
+		cs.end(status.FromContextError(cs.ctx.Err()).Err())
+	}
 }
 
 func (cs *clientStream) open() error {
@@ -543,7 +575,7 @@ func (cs *clientStream) trailerStatus() error {
 }
 
 // end records the call's outcome and releases the transport stream.
-// cs.recvMu is held.
+// cs.recvMu is held (finish relies on it).
 func (cs *clientStream) end(err error) error {
 	cs.ended = true
 	cs.doneErr = err
@@ -557,6 +589,13 @@ func (cs *clientStream) end(err error) error {
 // ended both ways.
 func (cs *clientStream) finish() {
 	cs.finishOnce.Do(func() {
+		if cs.stopWatch != nil {
+			cs.stopWatch()
+		}
+		// headerMD is written under headOnce, maybe by a Header call in
+		// another goroutine; a call that ends before its head arrived
+		// makes a later Header report how it ended.
+		cs.headOnce.Do(func() { cs.headErr = cs.doneErr })
 		if cs.ci.header != nil {
 			*cs.ci.header = cs.headerMD
 		}
@@ -571,6 +610,9 @@ func (cs *clientStream) finish() {
 			cs.sendBuf = nil
 		}
 		cs.sendMu.Unlock()
+		cs.releaseMu.Lock()
+		cs.released = true
+		cs.releaseMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
 		cs.mr.release()

@@ -3,6 +3,8 @@ package rpc_test
 import (
 	"context"
 	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -224,5 +226,117 @@ func TestConnLostWhileSending(t *testing.T) {
 	// A bidi call sends its head when it opens, so it fails there.
 	if _, err := client.BidiStream(ctx); status.Code(err) != codes.Unavailable {
 		t.Errorf("opening a bidi stream: %v, want Unavailable", err)
+	}
+}
+
+// countingConn counts the client streams the rpc layer closes.
+type countingConn struct {
+	transport.ClientConn
+	closed *atomic.Int32
+}
+
+func (c countingConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	st, err := c.ClientConn.NewStream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingStream{st, c.closed}, nil
+}
+
+type countingStream struct {
+	transport.ClientStream
+	closed *atomic.Int32
+}
+
+func (s countingStream) Close() { s.closed.Add(1); s.ClientStream.Close() }
+
+// A streaming call the caller abandons by cancelling its context, without
+// reading on, still ends: its transport stream is closed and its
+// connection released, as grpc-go's clientStream does from a goroutine
+// watching the context. Header, RecvMsg and SendMsg running meanwhile in
+// other goroutines see the cancellation (and -race sees no race).
+func TestAbandonedStreamEnds(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	var closed atomic.Int32
+	var conns []*transporttest.Conn
+	cc, err := rpc.Dial("mem", rpc.WithTransportDialer(func(context.Context, string) (transport.ClientConn, error) {
+		c := transporttest.NewConn(srv)
+		conns = append(conns, c)
+		return countingConn{c, &closed}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cc.Close()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	client := echov1.NewEchoServiceClient(cc)
+	waitClosed := func(want int32) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); closed.Load() != want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d streams closed, want %d", closed.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	// Abandoned after one message.
+	ctx, cancel := context.WithCancel(context.Background())
+	payload := []byte{100}
+	ss, err := client.ServerStream(ctx, &echov1.EchoRequest{Message: "m", Payload: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ss.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	waitClosed(1)
+	if _, err := ss.Recv(); status.Code(err) != codes.Canceled {
+		t.Errorf("Recv after the call ended by its context: %v, want Canceled", err)
+	}
+
+	// Cancelled while other goroutines use the stream.
+	for i := range 20 {
+		ctx, cancel := context.WithCancel(context.Background())
+		bidi, err := client.BidiStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			bidi.Header()
+		}()
+		go func() {
+			defer wg.Done()
+			for bidi.Send(&echov1.EchoRequest{Message: "x"}) == nil {
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := bidi.Recv(); err != nil {
+					if status.Code(err) != codes.Canceled {
+						t.Errorf("Recv: %v, want Canceled", err)
+					}
+					return
+				}
+			}
+		}()
+		time.Sleep(time.Duration(i%5) * 100 * time.Microsecond)
+		cancel()
+		wg.Wait()
+		if _, err := bidi.Header(); status.Code(err) != codes.Canceled && err != nil {
+			t.Errorf("Header after the cancel: %v", err)
+		}
+		waitClosed(int32(2 + i))
 	}
 }

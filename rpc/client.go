@@ -295,6 +295,9 @@ type clientStream struct {
 	// after it (released).
 	releaseMu sync.Mutex
 	released  bool
+	// targetsLater: the call ended from ctxDone; the next RecvMsg fills
+	// the Header and Trailer call options' targets.
+	targetsLater bool
 }
 
 func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
@@ -338,7 +341,12 @@ func (cs *clientStream) ctxDone() {
 	cs.recvMu.Lock()
 	defer cs.recvMu.Unlock()
 	if !cs.ended {
-		cs.end(status.FromContextError(cs.ctx.Err()).Err())
+		// The Header and Trailer call options' targets are the caller's
+		// to read: they are filled by its next RecvMsg, not from here.
+		cs.ended = true
+		cs.doneErr = status.FromContextError(cs.ctx.Err()).Err()
+		cs.targetsLater = true
+		cs.finish()
 	}
 }
 
@@ -384,6 +392,11 @@ func (cs *clientStream) SendMsg(m any) error {
 	if cs.sent {
 		return status.Error(codes.Internal, "SendMsg called after CloseSend")
 	}
+	if !cs.desc.ClientStreams {
+		// The one request is the last, sent or not: a second SendMsg is
+		// the caller's mistake, as in grpc-go.
+		cs.sent = true
+	}
 	if cs.sendErr != nil || cs.closed {
 		return cs.streamFailed()
 	}
@@ -410,7 +423,6 @@ func (cs *clientStream) SendMsg(m any) error {
 	}
 	if !cs.desc.ClientStreams {
 		// The one request: END_STREAM goes with it.
-		cs.sent = true
 		err = cs.st.CloseSend(nil)
 	} else {
 		err = cs.st.Flush()
@@ -496,6 +508,10 @@ func (cs *clientStream) RecvMsg(m any) error {
 	cs.recvMu.Lock()
 	defer cs.recvMu.Unlock()
 	if cs.ended {
+		if cs.targetsLater {
+			cs.targetsLater = false
+			cs.fillTargets()
+		}
 		return cs.doneErr
 	}
 	if err := cs.ctx.Err(); err != nil {
@@ -580,7 +596,19 @@ func (cs *clientStream) end(err error) error {
 	cs.ended = true
 	cs.doneErr = err
 	cs.finish()
+	cs.fillTargets()
 	return err
+}
+
+// fillTargets gives the Header and Trailer call options what the call
+// received. cs.recvMu is held and finish has run (headerMD is settled).
+func (cs *clientStream) fillTargets() {
+	if cs.ci.header != nil {
+		*cs.ci.header = cs.headerMD
+	}
+	if cs.ci.trailer != nil {
+		*cs.ci.trailer = cs.trailer
+	}
 }
 
 // finish releases the transport stream and the connection once. A writer
@@ -596,12 +624,6 @@ func (cs *clientStream) finish() {
 		// another goroutine; a call that ends before its head arrived
 		// makes a later Header report how it ended.
 		cs.headOnce.Do(func() { cs.headErr = cs.doneErr })
-		if cs.ci.header != nil {
-			*cs.ci.header = cs.headerMD
-		}
-		if cs.ci.trailer != nil {
-			*cs.ci.trailer = cs.trailer
-		}
 		cs.st.Cancel(transport.Cancel)
 		cs.sendMu.Lock()
 		cs.closed = true

@@ -11,6 +11,7 @@ import (
 	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
 	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/metadata"
 	"github.com/shockwave-rpc/shockwave/rpc/peer"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -338,5 +339,79 @@ func TestAbandonedStreamEnds(t *testing.T) {
 			t.Errorf("Header after the cancel: %v", err)
 		}
 		waitClosed(int32(2 + i))
+	}
+}
+
+// The Header and Trailer call options' targets belong to the caller's
+// goroutine: a call that its context ends is not allowed to fill them
+// from elsewhere (the caller may be reading them), so the caller's next
+// RecvMsg does.
+func TestHeaderOptionAfterCancel(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	var closed atomic.Int32
+	c := transporttest.NewConn(srv)
+	defer c.Close()
+	cc, err := rpc.Dial("mem", rpc.WithTransportDialer(func(context.Context, string) (transport.ClientConn, error) {
+		return countingConn{c, &closed}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(context.Background(), "x-in", "v"))
+	var hdr metadata.MD
+	bidi, err := echov1.NewEchoServiceClient(cc).BidiStream(ctx, rpc.Header(&hdr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := bidi.Header(); err != nil || len(h.Get("x-header")) != 1 {
+		t.Fatalf("Header: %v, %v", h, err)
+	}
+	cancel()
+	for deadline := time.Now().Add(5 * time.Second); closed.Load() != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled call's stream was not closed")
+		}
+	}
+	if hdr != nil {
+		t.Errorf("the Header target was filled before the caller's RecvMsg: %v", hdr)
+	}
+	if _, err := bidi.Recv(); status.Code(err) != codes.Canceled {
+		t.Errorf("Recv: %v, want Canceled", err)
+	}
+	if len(hdr.Get("x-header")) != 1 {
+		t.Errorf("the Header target after RecvMsg: %v, want the headers received", hdr)
+	}
+}
+
+// A call with one request takes one SendMsg, even when that one failed.
+func TestSecondSendMsgAfterFailedOne(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	c := transporttest.NewConn(srv)
+	defer c.Close()
+	cc, err := rpc.Dial("mem", rpc.WithTransportDialer(func(context.Context, string) (transport.ClientConn, error) {
+		return brokenConn{c}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	// The generic API, without the CloseSend generated code adds.
+	ss, err := cc.NewStream(context.Background(), &echov1.EchoService_ServiceDesc.Streams[0], echov1.EchoService_ServerStream_FullMethodName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.SendMsg(&echov1.EchoRequest{}); err != nil {
+		t.Fatalf("the SendMsg whose stream failed: %v, want nil", err)
+	}
+	if err := ss.SendMsg(&echov1.EchoRequest{}); status.Code(err) != codes.Internal {
+		t.Errorf("a second SendMsg: %v, want Internal (SendMsg called after CloseSend)", err)
+	}
+	if err := ss.RecvMsg(new(echov1.EchoResponse)); status.Code(err) != codes.Unavailable {
+		t.Errorf("RecvMsg: %v, want Unavailable", err)
 	}
 }

@@ -151,6 +151,9 @@ type ClientStream interface {
 	Trailers() *Header
 
 	// Cancel resets the stream with code (Cancel for a cancelled call).
+	// It may be called from any goroutine, and wakes Read, Write and
+	// Response calls waiting on the stream, which then fail: the RPC
+	// layer relies on it to end a call whose context ended.
 	Cancel(code Code)
 
 	// Close releases the stream. A stream that has not ended is reset with

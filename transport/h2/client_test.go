@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -361,6 +362,69 @@ func TestClientConnClosedMidResponse(t *testing.T) {
 		}
 		if err == nil || errors.Is(err, io.EOF) || !errors.Is(err, transport.ErrConnClosed) {
 			t.Fatalf("Read after the server closed the connection: %v, want ErrConnClosed and not io.EOF", err)
+		}
+	})
+}
+
+// slowReaderConn fails writes once failWrites is set, and holds back the
+// error of a failed read until release is closed: a reader that is slow
+// to notice the connection closing.
+type slowReaderConn struct {
+	net.Conn
+	failWrites atomic.Bool
+	release    chan struct{}
+}
+
+func (c *slowReaderConn) Write(b []byte) (int, error) {
+	if c.failWrites.Load() {
+		return 0, errors.New("broken pipe")
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *slowReaderConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil {
+		<-c.release
+	}
+	return n, err
+}
+
+// A failed write closes the connection; the reader ends later, when its
+// read fails too. New streams are refused from the start, and Done must
+// say so at once: a caller that kept picking the connection until the
+// reader ended would see each retry refused (a flaky reconnect test in rpc
+// found this).
+func TestClientDoneAtWriteError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cn, sn := net.Pipe()
+		p := newPipePeer(sn, true)
+		sc := &slowReaderConn{Conn: cn, release: make(chan struct{})}
+		c, _ := h2.NewClientConn(sc)
+		p.write(frames.AppendSettings(nil))
+		if _, ok := p.next(frames.FrameSettings); !ok {
+			t.Fatal("no client preface")
+		}
+		synctest.Wait()
+		sc.failWrites.Store(true)
+		cs, err := openGET(t, c, context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		synctest.Wait()
+		select {
+		case <-c.Done():
+		default:
+			t.Error("Done not closed after the write failed")
+		}
+		if _, err := c.NewStream(context.Background()); !transport.IsUnprocessed(err) {
+			t.Errorf("NewStream on a closed connection: %v, want an unprocessed error", err)
+		}
+		close(sc.release)
+		c.Close()
+		sn.Close()
+		for range p.frames {
 		}
 	})
 }

@@ -446,6 +446,13 @@ func (c *conn) closeLocked(err error, mode int) {
 	}
 	c.err = err
 	close(c.done)
+	if c.cc != nil {
+		// A closing connection refuses new streams (assignIDLocked), so
+		// it must say so at once through Done: the reader may linger for
+		// a while before it ends, and a caller that kept picking this
+		// connection meanwhile would see every retry refused.
+		c.cc.goneLocked(err)
+	}
 	for _, st := range c.streams {
 		st.failLocked(err)
 	}

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strconv"
 	"sync"
@@ -69,17 +70,43 @@ func (cc *ClientConn) invoke(ctx context.Context, method string, args, reply any
 		putBuf(bp)
 		return err
 	}
-	// A request the server promised not to have processed (REFUSED_STREAM,
-	// or above a GOAWAY's last stream) is retried once, transparently, as
-	// gRPC's retry design allows for such streams.
-	for attempt := 0; ; attempt++ {
+	for r := (transparentRetry{}); ; {
 		err = cc.unaryAttempt(ctx, call, method, comp, *bp, reply)
-		if err == nil || attempt > 0 || !transport.IsUnprocessed(err) || ctx.Err() != nil {
+		if !r.again(ctx, err) {
 			break
 		}
 	}
 	putBuf(bp)
 	return toStatus(ctx, err)
+}
+
+// transparentRetry decides whether a call goes again after an attempt
+// whose stream the server did not process, transparently, as gRPC's retry
+// design (gRFC A6) and grpc-go allow for such streams:
+//   - a stream that never left this side (its connection was closing, or
+//     had used up its stream IDs) goes again as often as it takes: the
+//     connection says so through Done, so the next attempt takes another;
+//   - a stream the server refused (REFUSED_STREAM, or above a GOAWAY's last
+//     stream ID) goes again once.
+type transparentRetry struct {
+	local, remote int
+}
+
+// maxLocalRetries bounds the first kind all the same, so that a connection
+// that kept refusing streams without going away could not spin a call.
+const maxLocalRetries = 16
+
+func (r *transparentRetry) again(ctx context.Context, err error) bool {
+	var se *transport.StreamError
+	if err == nil || !errors.As(err, &se) || !se.Unprocessed || ctx.Err() != nil {
+		return false
+	}
+	if se.Remote {
+		r.remote++
+		return r.remote == 1
+	}
+	r.local++
+	return r.local <= maxLocalRetries
 }
 
 func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method string, comp Compressor, msg []byte, reply any) error {
@@ -309,9 +336,9 @@ func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method st
 		}
 	}
 	var err error
-	for attempt := 0; ; attempt++ {
+	for r := (transparentRetry{}); ; {
 		err = cs.open()
-		if err == nil || attempt > 0 || !transport.IsUnprocessed(err) || ctx.Err() != nil {
+		if !r.again(ctx, err) {
 			break
 		}
 	}

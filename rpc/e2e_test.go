@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -826,40 +827,78 @@ func TestReconnectAfterGoAway(t *testing.T) {
 	}
 }
 
-// refusingConn refuses its first stream as unprocessed, as a server does
-// with REFUSED_STREAM or a GOAWAY below the stream's ID.
+// refusingConn refuses its first streams as unprocessed: refuse[i] is how
+// the i-th is refused, remote (REFUSED_STREAM from the server, or a GOAWAY
+// below the stream's ID) or local (the connection was closing and the
+// stream never left); the streams after those go through.
 type refusingConn struct {
 	*transporttest.Conn
-	refused bool
+	refuse  []bool
+	streams int
 }
 
 func (c *refusingConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
-	if !c.refused {
-		c.refused = true
-		return nil, &transport.StreamError{Code: transport.RefusedStream, Remote: true, Unprocessed: true}
+	c.streams++
+	if len(c.refuse) > 0 {
+		remote := c.refuse[0]
+		c.refuse = c.refuse[1:]
+		return nil, &transport.StreamError{Code: transport.RefusedStream, Remote: remote, Unprocessed: true}
 	}
 	return c.Conn.NewStream(ctx)
 }
 
+// gRFC A6's transparent retry, as grpc-go does it: a stream the server
+// refused goes again once; one that never left this side as often as it
+// takes, within a bound.
 func TestTransparentRetry(t *testing.T) {
 	checkGoroutines(t)
 	srv := rpc.NewServer()
 	echov1.RegisterEchoServiceServer(srv, &testEcho{})
-	var conns []*transporttest.Conn
-	cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
-		c := transporttest.NewConn(srv)
-		conns = append(conns, c)
-		return &refusingConn{Conn: c}, nil
-	}))
-	defer cc.Close()
-	if _, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{}); err != nil {
-		t.Fatalf("unprocessed stream not retried: %v", err)
-	}
-	if _, err := echov1.NewEchoServiceClient(cc).BidiStream(context.Background()); err != nil {
-		t.Fatalf("unprocessed stream not retried: %v", err)
-	}
-	for _, c := range conns {
-		c.Close()
+	const remote, local = true, false
+	for _, tc := range []struct {
+		name    string
+		refuse  []bool
+		ok      bool
+		streams int
+	}{
+		{"remote once", []bool{remote}, true, 2},
+		{"remote twice", []bool{remote, remote}, false, 2},
+		{"local thrice then remote", []bool{local, local, local, remote}, true, 5},
+		{"local without end", slices.Repeat([]bool{local}, 100), false, 17},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, shape := range []string{"unary", "stream"} {
+				c := &refusingConn{Conn: transporttest.NewConn(srv), refuse: slices.Clone(tc.refuse)}
+				cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+					return c, nil
+				}))
+				client := echov1.NewEchoServiceClient(cc)
+				var err error
+				if shape == "unary" {
+					_, err = client.Echo(context.Background(), &echov1.EchoRequest{})
+				} else {
+					var s rpc.BidiStreamingClient[echov1.EchoRequest, echov1.EchoResponse]
+					if s, err = client.BidiStream(context.Background()); err == nil {
+						s.CloseSend()
+						_, err = s.Recv()
+						if err == io.EOF {
+							err = nil
+						}
+					}
+				}
+				if tc.ok && err != nil {
+					t.Errorf("%s: %v", shape, err)
+				}
+				if !tc.ok {
+					wantCode(t, err, codes.Unavailable)
+				}
+				if c.streams != tc.streams {
+					t.Errorf("%s: %d attempts, want %d", shape, c.streams, tc.streams)
+				}
+				cc.Close()
+				c.Close()
+			}
+		})
 	}
 }
 

@@ -189,6 +189,12 @@ func (c *conn) assignIDLocked(st *stream) error {
 	}
 	st.id = c.nextID
 	c.nextID += 2
+	if c.nextID > maxWindow {
+		// RFC 9113 §5.1.1: with the stream IDs used up, new streams
+		// need a new connection; Done tells the caller so, and the
+		// streams open here run to their end.
+		c.cc.goneLocked(errStreamIDsExhausted)
+	}
 	c.streams[st.id] = st
 	// The stream opens now, so its send window is the peer's initial window
 	// in force now, not when NewStream made it: a SETTINGS change in

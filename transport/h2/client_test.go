@@ -428,3 +428,36 @@ func TestClientDoneAtWriteError(t *testing.T) {
 		}
 	})
 }
+
+// RFC 9113 §5.1.1: stream IDs cannot be reused. The stream that takes the
+// last one runs to its end, and Done tells the caller to take new streams
+// to a new connection; NewStream refuses them as unprocessed, so they are
+// safe to retry there.
+func TestClientStreamIDsExhausted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newPipeServer(t, nil)
+		defer s.close()
+		s.c.SetNextStreamID(1<<31 - 1)
+		cs, err := openGET(t, s.c, context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		h, _ := s.next(frames.FrameHeaders)
+		if h.StreamID != 1<<31-1 {
+			t.Fatalf("stream ID %d, want 2^31-1", h.StreamID)
+		}
+		select {
+		case <-s.c.Done():
+		default:
+			t.Fatal("Done not closed with the stream IDs used up")
+		}
+		if _, err := s.c.NewStream(context.Background()); !transport.IsUnprocessed(err) {
+			t.Fatalf("NewStream with the stream IDs used up: %v, want an unprocessed error", err)
+		}
+		s.respond(h.StreamID, "200", "last")
+		if st, body, err := readAll(t, cs); err != nil || st != 200 || body != "last" {
+			t.Fatalf("the last stream: %d %q %v", st, body, err)
+		}
+	})
+}

@@ -52,12 +52,13 @@ const (
 )
 
 var (
-	errClientPreface = errors.New("h2: bad client preface")
-	errGoAwayRecv    = errors.New("h2: peer sent GOAWAY")
-	errKeepAlive     = errors.New("h2: keepalive ping timed out")
-	errIdle          = errors.New("h2: idle timeout")
-	errServerClosed  = errors.New("h2: server closed")
-	errStreamEnded   = errors.New("h2: write after end of stream")
+	errClientPreface      = errors.New("h2: bad client preface")
+	errGoAwayRecv         = errors.New("h2: peer sent GOAWAY")
+	errKeepAlive          = errors.New("h2: keepalive ping timed out")
+	errIdle               = errors.New("h2: idle timeout")
+	errStreamIDsExhausted = errors.New("h2: stream IDs exhausted")
+	errServerClosed       = errors.New("h2: server closed")
+	errStreamEnded        = errors.New("h2: write after end of stream")
 )
 
 // connError is a connection error we detected: GOAWAY with Code and close

@@ -43,3 +43,10 @@ func (s *Server) RecvBuffered() (unread int, window int64) {
 	}
 	return unread, window
 }
+
+// SetNextStreamID sets the ID the client's next stream takes. Tests only.
+func (cc *ClientConn) SetNextStreamID(id uint32) {
+	cc.c.mu.Lock()
+	defer cc.c.mu.Unlock()
+	cc.c.nextID = id
+}

@@ -97,8 +97,13 @@ type transparentRetry struct {
 const maxLocalRetries = 16
 
 func (r *transparentRetry) again(ctx context.Context, err error) bool {
+	if err == nil {
+		// Before se, which escapes through errors.As: the call that
+		// succeeds does not allocate it.
+		return false
+	}
 	var se *transport.StreamError
-	if err == nil || !errors.As(err, &se) || !se.Unprocessed || ctx.Err() != nil {
+	if !errors.As(err, &se) || !se.Unprocessed || ctx.Err() != nil {
 		return false
 	}
 	if se.Remote {

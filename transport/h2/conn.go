@@ -3,6 +3,7 @@ package h2
 import (
 	"crypto/tls"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"runtime"
 	"sync"
@@ -56,6 +57,7 @@ var (
 	errGoAwayRecv         = errors.New("h2: peer sent GOAWAY")
 	errKeepAlive          = errors.New("h2: keepalive ping timed out")
 	errIdle               = errors.New("h2: idle timeout")
+	errMaxAge             = errors.New("h2: connection reached its maximum age")
 	errStreamIDsExhausted = errors.New("h2: stream IDs exhausted")
 	errServerClosed       = errors.New("h2: server closed")
 	errStreamEnded        = errors.New("h2: write after end of stream")
@@ -160,6 +162,11 @@ type conn struct {
 	pingFlood  rateLimit
 	emptyFlood rateLimit
 	resets     rateLimit
+	// Server: the PING policy of WithPingPolicy. pingsFree: HEADERS or
+	// DATA went out since the last PING, which is then no strike.
+	pingStrikes int
+	lastPingAt  time.Time
+	pingsFree   bool
 
 	// Lifecycle.
 	closing     bool
@@ -192,6 +199,8 @@ type conn struct {
 	kaTimer       *time.Timer
 	idleTimer     *time.Timer
 	goAwayTimer   *time.Timer
+	ageTimer      *time.Timer
+	agedOut       bool // the maximum age passed; the timer now runs the grace
 	idleSeen      uint64
 }
 
@@ -283,6 +292,9 @@ func (c *conn) start() {
 		if !c.client && c.cfg.idleTimeout > 0 {
 			c.idleTimer = time.AfterFunc(c.cfg.idleTimeout, c.idleTick)
 		}
+		if !c.client && c.cfg.maxAge > 0 {
+			c.ageTimer = time.AfterFunc(jitter(c.cfg.maxAge), c.maxAgeTick)
+		}
 	}
 	c.mu.Unlock()
 	go c.writeLoop()
@@ -310,6 +322,36 @@ func (c *conn) settingsExpired() {
 	}
 }
 
+// jitter returns d give or take up to 10%, as grpc-go spreads its
+// connection ages.
+func jitter(d time.Duration) time.Duration {
+	r := d / 10
+	if r <= 0 {
+		return d
+	}
+	return d - r + rand.N(2*r+1)
+}
+
+// maxAgeTick runs when a server connection reaches its maximum age
+// (WithMaxConnectionAge): it starts the graceful shutdown, and when it
+// runs again, after the grace, it closes what is left.
+func (c *conn) maxAgeTick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	if c.agedOut {
+		c.closeLocked(errMaxAge, closeNow)
+		return
+	}
+	c.agedOut = true
+	c.startGracefulLocked()
+	if c.cfg.maxAgeGrace > 0 {
+		c.ageTimer.Reset(c.cfg.maxAgeGrace)
+	}
+}
+
 // keepAliveTick runs every keepalive interval: a connection that received
 // nothing since the last tick gets a PING, and one whose PING went
 // unanswered for the timeout is closed.
@@ -326,6 +368,11 @@ func (c *conn) keepAliveTick() {
 	}
 	if c.kaPending {
 		c.closeLocked(errKeepAlive, closeNow)
+		return
+	}
+	if c.client && c.nOpen == 0 && !c.cfg.keepAliveIdle {
+		// No stream open: no PING (WithKeepAliveWithoutStreams).
+		c.kaTimer.Reset(c.cfg.keepAliveInterval)
 		return
 	}
 	c.kaPending = true
@@ -464,7 +511,7 @@ func (c *conn) closeLocked(err error, mode int) {
 	}
 	c.waiting = c.waiting[:0]
 	c.chunks.release()
-	for _, t := range [...]*time.Timer{c.settingsTimer, c.kaTimer, c.idleTimer, c.goAwayTimer} {
+	for _, t := range [...]*time.Timer{c.settingsTimer, c.kaTimer, c.idleTimer, c.goAwayTimer, c.ageTimer} {
 		if t != nil {
 			t.Stop()
 		}
@@ -574,6 +621,7 @@ func (c *conn) fillLocked() {
 				}
 				end := chunk == queued && st.endQueued && !st.hasTrailers
 				c.wbuf = frames.AppendData(c.wbuf, st.id, end, st.sbuf[st.soff:st.soff+int(chunk)])
+				c.pingsFree = true
 				st.soff += int(chunk)
 				st.sendWin -= chunk
 				c.sendWin -= chunk

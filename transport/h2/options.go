@@ -80,6 +80,11 @@ type config struct {
 	settingsTimeout      time.Duration
 	keepAliveInterval    time.Duration
 	keepAliveTimeout     time.Duration
+	keepAliveIdle        bool // client: ping with no stream open too
+	maxAge               time.Duration
+	maxAgeGrace          time.Duration
+	pingMinTime          time.Duration
+	pingWithoutStreams   bool
 	maxResets            int
 	resetInterval        time.Duration
 	maxControlFrames     int
@@ -192,6 +197,41 @@ func WithSettingsTimeout(d time.Duration) Option {
 // it. interval 0 (the default) disables keepalive.
 func WithKeepAlive(interval, timeout time.Duration) Option {
 	return optionFunc(func(c *config) { c.keepAliveInterval, c.keepAliveTimeout = interval, timeout })
+}
+
+// WithKeepAliveWithoutStreams makes a client's keepalive PINGs go out also
+// while it has no stream open. By default a client pings only while
+// streams are open, as grpc-go's does without PermitWithoutStream: servers
+// that enforce a ping policy (grpc-go's by default; see WithPingPolicy)
+// close connections that ping while idle. Servers always ping.
+func WithKeepAliveWithoutStreams(on bool) Option {
+	return optionFunc(func(c *config) { c.keepAliveIdle = on })
+}
+
+// WithMaxConnectionAge shuts a server connection down gracefully once it
+// has been open for about d (d ± 10%, so that connections opened together
+// do not all go together), as grpc-go's MaxConnectionAge: clients then
+// reconnect, which spreads them again over the servers behind a load
+// balancer. The shutdown is the two-step GOAWAY of Server.Shutdown.
+// Streams in flight get grace to finish (0: as long as they take); those
+// still open then fail as the connection closes. d 0 (the default): no
+// limit.
+func WithMaxConnectionAge(d, grace time.Duration) Option {
+	return optionFunc(func(c *config) { c.maxAge, c.maxAgeGrace = d, grace })
+}
+
+// WithPingPolicy makes a server hold clients to a PING rate, as grpc-go's
+// keepalive.EnforcementPolicy does (and by default, in grpc-go, with
+// minTime 5 minutes): a PING that comes less than minTime after the
+// previous one, or, unless permitWithoutStream, less than two hours after
+// it while no stream is open, is a strike, unless the server sent HEADERS
+// or DATA in between (PINGs that measure the bandwidth follow data). The
+// third strike ends the connection with GOAWAY ENHANCE_YOUR_CALM and the
+// debug data "too_many_pings", which grpc-go clients (and ours) answer by
+// halving their keepalive rate. minTime 0 (the default) enforces nothing;
+// the flood limit of WithMaxControlFrames holds either way.
+func WithPingPolicy(minTime time.Duration, permitWithoutStream bool) Option {
+	return optionFunc(func(c *config) { c.pingMinTime, c.pingWithoutStreams = minTime, permitWithoutStream })
 }
 
 // WithResetLimit caps the streams a client may reset: more than n within

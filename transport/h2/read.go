@@ -1,6 +1,8 @@
 package h2
 
 import (
+	"time"
+
 	"github.com/shockwave-rpc/shockwave/frames"
 	"github.com/shockwave-rpc/shockwave/hpack"
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -470,8 +472,42 @@ func (c *conn) onPing(f *frames.Frame) error {
 	if !c.pingFlood.allow() {
 		return errControlFlood
 	}
+	if !c.client && c.cfg.pingMinTime > 0 && c.pingStrikeLocked(time.Now()) {
+		return errTooManyPings
+	}
 	c.wbuf = frames.AppendPing(c.wbuf, true, d)
 	return c.queueControlLocked()
+}
+
+// maxPingStrikes is how many PINGs against the policy a server lets pass;
+// the next ends the connection (grpc-go's count).
+const maxPingStrikes = 2
+
+// errTooManyPings ends a connection whose client broke the PING policy
+// (WithPingPolicy), with the code and debug data grpc-go sends, which its
+// clients recognise.
+var errTooManyPings = &connError{frames.ErrCodeEnhanceYourCalm, "too_many_pings"}
+
+// pingStrikeLocked counts a PING from the client against the policy and
+// reports whether it is one strike too many.
+func (c *conn) pingStrikeLocked(now time.Time) bool {
+	last := c.lastPingAt
+	c.lastPingAt = now
+	if c.pingsFree {
+		c.pingsFree = false
+		c.pingStrikes = 0
+		return false
+	}
+	least := c.cfg.pingMinTime
+	if c.nOpen == 0 && !c.cfg.pingWithoutStreams {
+		// No stream open, so no keepalive is due: grpc-go allows one
+		// PING per two hours then.
+		least = 2 * time.Hour
+	}
+	if now.Sub(last) < least {
+		c.pingStrikes++
+	}
+	return c.pingStrikes > maxPingStrikes
 }
 
 func (c *conn) onGoAway(f *frames.Frame) error {

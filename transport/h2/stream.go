@@ -338,6 +338,7 @@ func (st *stream) sendHeadLocked(end bool) error {
 	c.wbuf = frames.AppendHeaders(c.wbuf, st.id, end, c.hbuf, c.peerMaxFrame)
 	st.headSent = true
 	c.pingFlood.n = 0
+	c.pingsFree = true
 	if end {
 		st.endQueued = true
 		st.sendEndedLocked()
@@ -368,6 +369,7 @@ func (st *stream) write(p []byte) (int, error) {
 			chunk := min(int64(len(p)), st.sendWin, c.sendWin, maxFrame)
 			if chunk > 0 {
 				c.wbuf = frames.AppendData(c.wbuf, st.id, false, p[:chunk])
+				c.pingsFree = true
 				st.sendWin -= chunk
 				c.sendWin -= chunk
 				p = p[chunk:]

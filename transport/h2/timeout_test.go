@@ -179,23 +179,56 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 // The client's keepalive closes a connection to a server that went
-// silent.
+// silent while a stream is open. With no stream open it sends no PING,
+// unless WithKeepAliveWithoutStreams, as grpc-go's client (servers that
+// enforce a ping policy close idle connections that ping).
 func TestClientKeepAlive(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		cc, sc := net.Pipe()
-		srv := newPipePeer(sc, true)
-		c, _ := h2.NewClientConn(cc, h2.WithKeepAlive(10*time.Second, 5*time.Second))
-		srv.write(frames.AppendSettings(nil))
-		start := time.Now()
-		<-c.Done()
-		if d := time.Since(start); c.Err() == nil || d < 10*time.Second || d > 30*time.Second {
-			t.Fatalf("Done after %v, Err %v", d, c.Err())
-		}
-		c.Close()
-		sc.Close()
-		for range srv.frames {
-		}
-	})
+	for _, tc := range []struct {
+		name             string
+		withoutStreams   bool
+		stream, wantPing bool
+	}{
+		{"stream open", false, true, true},
+		{"no stream", false, false, false},
+		{"no stream, WithKeepAliveWithoutStreams", true, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cc, sc := net.Pipe()
+				srv := newPipePeer(sc, true)
+				c, _ := h2.NewClientConn(cc, h2.WithKeepAlive(10*time.Second, 5*time.Second), h2.WithKeepAliveWithoutStreams(tc.withoutStreams))
+				srv.write(frames.AppendSettingsAck(frames.AppendSettings(nil)))
+				if tc.stream {
+					cs, err := openGET(t, c, context.Background())
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer cs.Close()
+				}
+				start := time.Now()
+				select {
+				case <-c.Done():
+				case <-time.After(time.Minute):
+				}
+				d := time.Since(start)
+				c.Close()
+				sc.Close()
+				pinged := false
+				for f := range srv.frames {
+					pinged = pinged || f.Type == frames.FramePing
+				}
+				if pinged != tc.wantPing {
+					t.Fatalf("PING sent: %v, want %v", pinged, tc.wantPing)
+				}
+				if tc.wantPing && (d < 10*time.Second || d > 30*time.Second) {
+					t.Fatalf("closed after %v, want 15s or so", d)
+				}
+				if !tc.wantPing && d < time.Minute {
+					t.Fatalf("closed after %v without a PING", d)
+				}
+			})
+		})
+	}
 }
 
 // The client honours GOAWAY and REFUSED_STREAM: streams the server did not

@@ -1,0 +1,181 @@
+package h2_test
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/shockwave-rpc/shockwave/frames"
+	"github.com/shockwave-rpc/shockwave/hpack"
+	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
+)
+
+// pingPeer sends PINGs to a server with the policy of WithPingPolicy and
+// reports whether the server ended the connection with GOAWAY
+// ENHANCE_YOUR_CALM "too_many_pings" after the last.
+func pingPeer(t *testing.T, p *pipePeer, pings int, gap time.Duration, between func(i int)) bool {
+	t.Helper()
+	for i := range pings {
+		if i > 0 {
+			time.Sleep(gap)
+		}
+		if between != nil {
+			between(i)
+		}
+		p.write(frames.AppendPing(nil, false, [8]byte{byte(i)}))
+		synctest.Wait()
+	}
+	p.c.Close()
+	for f := range p.frames {
+		if f.Type == frames.FrameGoAway {
+			if f.ErrCode != frames.ErrCodeEnhanceYourCalm || string(f.Data) != "too_many_pings" {
+				t.Fatalf("GOAWAY %v %q, want ENHANCE_YOUR_CALM too_many_pings", f.ErrCode, f.Data)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// WithPingPolicy holds the client to grpc-go's keepalive enforcement: two
+// PINGs sooner than the policy allows pass, the third ends the
+// connection; PINGs after the server sent data, or spaced as allowed,
+// never do.
+func TestPingPolicy(t *testing.T) {
+	const minTime = time.Minute
+	for _, tc := range []struct {
+		name    string
+		permit  bool
+		pings   int
+		gap     time.Duration
+		stream  bool
+		between bool // a response goes out before each PING
+		goAway  bool
+	}{
+		{"three quick pings pass", false, 3, time.Second, true, false, false},
+		{"the fourth ends the connection", false, 4, time.Second, true, false, true},
+		{"pings spaced by minTime", false, 10, minTime, true, false, false},
+		{"no stream: minTime is not enough", false, 4, minTime, false, false, true},
+		{"no stream, permitted", true, 10, minTime, false, false, false},
+		{"data between pings", false, 10, time.Second, true, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				// Handlers answer and wait, so their streams stay open.
+				hold := make(chan struct{})
+				handler := transport.HandlerFunc(func(st transport.ServerStream) {
+					st.Response().Status = 200
+					st.Flush()
+					<-hold
+				})
+				srv := h2.NewServer(handler, h2.WithPingPolicy(minTime, tc.permit), h2.WithMaxControlFrames(0))
+				p, done := servePipe(t, srv)
+				p.write(clientPreface(true))
+				defer func() {
+					close(hold)
+					<-done
+				}()
+				id := uint32(1)
+				if tc.stream {
+					p.openStream(id)
+					synctest.Wait()
+				}
+				var between func(int)
+				if tc.between {
+					between = func(int) {
+						id += 2
+						p.openStream(id)
+						synctest.Wait()
+					}
+				}
+				if got := pingPeer(t, p, tc.pings, tc.gap, between); got != tc.goAway {
+					t.Fatalf("GOAWAY too_many_pings: %v, want %v", got, tc.goAway)
+				}
+			})
+		})
+	}
+}
+
+// WithMaxConnectionAge: past its age (give or take 10%) a connection gets
+// the two-step GOAWAY of a graceful shutdown; a stream in flight may finish
+// within the grace, and after it the connection closes, failing what is
+// left.
+func TestMaxConnectionAge(t *testing.T) {
+	for _, finish := range []bool{true, false} {
+		name := "stream outlives the grace"
+		if finish {
+			name = "stream ends within the grace"
+		}
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				ended := make(chan error, 1)
+				handler := transport.HandlerFunc(func(st transport.ServerStream) {
+					st.Response().Status = 200
+					st.Flush()
+					select {
+					case <-release:
+					case <-st.Context().Done():
+					}
+					ended <- st.Context().Err()
+				})
+				srv := h2.NewServer(handler, h2.WithMaxConnectionAge(100*time.Second, 20*time.Second))
+				p, done := servePipe(t, srv)
+				start := time.Now()
+				p.write(clientPreface(true))
+				blk := p.enc.AppendField(nil, hpack.Field{Name: []byte(":method"), Value: []byte("GET")})
+				blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":scheme"), Value: []byte("http")})
+				blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":authority"), Value: []byte("a")})
+				blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":path"), Value: []byte("/")})
+				p.write(frames.AppendHeaders(nil, 1, true, blk, 16384))
+
+				g, ok := p.next(frames.FrameGoAway)
+				if !ok || g.ErrCode != frames.ErrCodeNo || g.LastStreamID != 1<<31-1 {
+					t.Fatalf("first GOAWAY %+v, %v; want NO_ERROR with 2^31-1", g, ok)
+				}
+				if d := time.Since(start); d < 90*time.Second || d > 110*time.Second {
+					t.Fatalf("GOAWAY after %v, want 100s ± 10%%", d)
+				}
+				ping, ok := p.next(frames.FramePing)
+				if !ok {
+					t.Fatal("no PING after the first GOAWAY")
+				}
+				aged := time.Now()
+				p.write(frames.AppendPing(nil, true, ping.Ping))
+				if g, ok = p.next(frames.FrameGoAway); !ok || g.LastStreamID != 1 {
+					t.Fatalf("final GOAWAY %+v, %v; want last stream 1", g, ok)
+				}
+				if finish {
+					time.Sleep(10 * time.Second)
+					close(release)
+					if err := <-ended; err != nil {
+						t.Fatalf("handler's context: %v", err)
+					}
+				} else if err := <-ended; err == nil {
+					t.Fatal("handler's context not done at the close")
+				}
+				for range p.frames {
+				}
+				<-done
+				want := 20 * time.Second
+				if finish {
+					want = 10 * time.Second
+				}
+				if d := time.Since(aged); d != want {
+					t.Fatalf("closed %v after the GOAWAY, want %v", d, want)
+				}
+				p.c.Close()
+			})
+		})
+	}
+}
+
+// openStream sends the head of a request whose body is still to come.
+func (p *pipePeer) openStream(id uint32) {
+	blk := p.enc.AppendField(nil, hpack.Field{Name: []byte(":method"), Value: []byte("POST")})
+	blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":scheme"), Value: []byte("http")})
+	blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":authority"), Value: []byte("a")})
+	blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":path"), Value: []byte("/")})
+	p.write(frames.AppendHeaders(nil, id, false, blk, 16384))
+}

@@ -199,8 +199,11 @@ func (c *conn) assignIDLocked(st *stream) error {
 	// The stream opens now, so its send window is the peer's initial window
 	// in force now, not when NewStream made it: a SETTINGS change in
 	// between was applied only to streams in the map (RFC 9113 §6.9.2), and
-	// the peer counts this stream's window from the new value.
+	// the peer counts this stream's window from the new value. The same
+	// holds for the receive window, which a BDP estimate may have grown in
+	// between: the peer applies our SETTINGS to this stream too.
 	st.sendWin = c.peerInitialWindow
+	st.recvWin = c.streamWindow
 	return nil
 }
 

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"time"
 
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/h2"
@@ -21,8 +22,16 @@ func (cc *ClientConn) dialH2(ctx context.Context) (transport.ClientConn, error) 
 		return nil, err
 	}
 	opts := cc.opts.h2Opts
-	if cc.opts.keepaliveTime > 0 {
-		opts = append(opts[:len(opts):len(opts)], h2.WithKeepAlive(cc.opts.keepaliveTime, cc.opts.keepaliveTimeout))
+	cc.mu.Lock()
+	kaTime := cc.keepaliveTime
+	cc.mu.Unlock()
+	if kaTime > 0 {
+		kp := cc.opts.keepalive
+		timeout := kp.Timeout
+		if timeout <= 0 {
+			timeout = 20 * time.Second
+		}
+		opts = append(opts[:len(opts):len(opts)], h2.WithKeepAlive(kaTime, timeout), h2.WithKeepAliveWithoutStreams(kp.PermitWithoutStream))
 	}
 	c, err := h2.NewClientConn(nc, opts...)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/h2"
@@ -24,20 +25,19 @@ type dialOptionFunc func(*dialOptions)
 func (f dialOptionFunc) applyDial(o *dialOptions) { f(o) }
 
 type dialOptions struct {
-	tlsConfig        *tls.Config
-	dialTimeout      time.Duration
-	dialer           func(ctx context.Context, addr string) (net.Conn, error)
-	transportDialer  func(ctx context.Context, target string) (transport.ClientConn, error)
-	keepaliveTime    time.Duration
-	keepaliveTimeout time.Duration
-	callOpts         []CallOption
-	unaryInts        []UnaryClientInterceptor
-	streamInts       []StreamClientInterceptor
-	userAgent        string
-	authority        string
-	minBackoff       time.Duration
-	maxBackoff       time.Duration
-	h2Opts           []h2.Option
+	tlsConfig       *tls.Config
+	dialTimeout     time.Duration
+	dialer          func(ctx context.Context, addr string) (net.Conn, error)
+	transportDialer func(ctx context.Context, target string) (transport.ClientConn, error)
+	keepalive       keepalive.ClientParameters
+	callOpts        []CallOption
+	unaryInts       []UnaryClientInterceptor
+	streamInts      []StreamClientInterceptor
+	userAgent       string
+	authority       string
+	minBackoff      time.Duration
+	maxBackoff      time.Duration
+	h2Opts          []h2.Option
 }
 
 // WithTLSConfig makes the connection use TLS with conf (ALPN "h2" is
@@ -73,10 +73,12 @@ func WithTransportDialer(f func(ctx context.Context, target string) (transport.C
 	return dialOptionFunc(func(o *dialOptions) { o.transportDialer = f })
 }
 
-// WithKeepalive pings the server after time without activity and drops
-// the connection when no answer comes within timeout.
-func WithKeepalive(time, timeout time.Duration) DialOption {
-	return dialOptionFunc(func(o *dialOptions) { o.keepaliveTime, o.keepaliveTimeout = time, timeout })
+// WithKeepaliveParams turns keepalive PINGs on, as grpc-go's option of
+// that name (see package keepalive). A server that finds them too
+// frequent closes the connection with GOAWAY "too_many_pings"; the client
+// then doubles kp.Time for its next connections, as grpc-go's does.
+func WithKeepaliveParams(kp keepalive.ClientParameters) DialOption {
+	return dialOptionFunc(func(o *dialOptions) { o.keepalive = kp })
 }
 
 // WithDefaultCallOptions applies opts to every call, before the call's own.
@@ -151,7 +153,11 @@ type ClientConn struct {
 	backoff time.Duration
 	closed  bool
 	all     map[*connRef]struct{}
-	dials   sync.WaitGroup
+	// keepaliveTime is the keepalive interval of the next connection:
+	// opts.keepalive.Time, doubled each time a server said
+	// too_many_pings.
+	keepaliveTime time.Duration
+	dials         sync.WaitGroup
 	// dialCtx is cancelled by Close, so Close does not wait out a dial.
 	dialCtx  context.Context
 	dialStop context.CancelFunc
@@ -199,6 +205,7 @@ func Dial(target string, opts ...DialOption) (*ClientConn, error) {
 	for _, o := range opts {
 		o.applyDial(&cc.opts)
 	}
+	cc.keepaliveTime = cc.opts.keepalive.Time
 	cc.network, cc.addr = "tcp", target
 	switch {
 	case strings.HasPrefix(target, "dns:///"):
@@ -310,6 +317,10 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 				// GOAWAY or failure: calls in flight may finish on it,
 				// new ones go to a new connection.
 				cc.cur = nil
+				if tooManyPings(r.tc.Err()) && cc.keepaliveTime > 0 {
+					// grpc-go's client does the same (and logs it).
+					cc.keepaliveTime = min(2*cc.keepaliveTime, maxKeepaliveTime)
+				}
 				delete(cc.all, r)
 				cc.mu.Unlock()
 				r.retire()
@@ -356,6 +367,18 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 			return nil, status.Error(codes.Unavailable, "connection error: "+err.Error())
 		}
 	}
+}
+
+// maxKeepaliveTime bounds the doubling of the keepalive interval: past it,
+// which no server policy asks for, keepalive PINGs are as good as off.
+const maxKeepaliveTime = 1 << 62
+
+// tooManyPings reports whether err is the server's GOAWAY for a client
+// that broke its PING policy: ENHANCE_YOUR_CALM with the debug data
+// "too_many_pings", as grpc-go's servers (and ours) send it.
+func tooManyPings(err error) bool {
+	var ga *h2.GoAwayError
+	return errors.As(err, &ga) && ga.Code == transport.EnhanceYourCalm && ga.Debug == "too_many_pings"
 }
 
 // dial connects once, on a goroutine of its own so that the calls waiting

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/h2"
@@ -34,6 +35,8 @@ type serverOptions struct {
 	http1          func(h transport.Handler) transport.ConnServer
 	h2Opts         []h2.Option
 	unknownHandler StreamHandler
+	keepalive      keepalive.ServerParameters
+	pingPolicy     keepalive.EnforcementPolicy
 }
 
 // UnaryInterceptor adds a unary interceptor. Unlike grpc-go, which allows
@@ -249,7 +252,7 @@ func (s *Server) transportServer() (*transport.Server, error) {
 		return nil, ErrServerStopped
 	}
 	if s.ts == nil {
-		h2, err := newH2Server(s.opts.h2Opts)(s)
+		h2, err := newH2Server(s.opts.h2Options())(s)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package h2
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"runtime"
@@ -180,6 +181,8 @@ type conn struct {
 	goAwayRecv  bool
 	peerLastID  uint32 // last stream ID in the peer's GOAWAY
 	kaPending   bool
+	kaPingAt    time.Time     // when the pending keepalive PING went out
+	kaLeft      time.Duration // of its timeout, after the next check
 
 	// Server: handler concurrency (see dispatchLocked).
 	running  int
@@ -362,23 +365,39 @@ func (c *conn) keepAliveTick() {
 		return
 	}
 	if c.readSeen.Swap(false) {
+		next := c.cfg.keepAliveInterval
+		if c.kaPending {
+			// The PING was answered (or something else came): the
+			// next is due an interval after it, as in grpc-go, not an
+			// interval after this check.
+			next = max(next-time.Since(c.kaPingAt), 0)
+		}
 		c.kaPending = false
-		c.kaTimer.Reset(c.cfg.keepAliveInterval)
+		c.kaTimer.Reset(next)
 		return
 	}
 	if c.kaPending {
-		c.closeLocked(errKeepAlive, closeNow)
-		return
+		if c.kaLeft <= 0 {
+			c.closeLocked(errKeepAlive, closeNow)
+			return
+		}
+	} else {
+		if c.client && c.nOpen == 0 && !c.cfg.keepAliveIdle {
+			// No stream open: no PING (WithKeepAliveWithoutStreams).
+			c.kaTimer.Reset(c.cfg.keepAliveInterval)
+			return
+		}
+		c.kaPending = true
+		c.kaPingAt = time.Now()
+		c.kaLeft = c.cfg.keepAliveTimeout
+		c.wbuf = frames.AppendPing(c.wbuf, false, keepalivePingData)
+		c.wakeWriterLocked()
 	}
-	if c.client && c.nOpen == 0 && !c.cfg.keepAliveIdle {
-		// No stream open: no PING (WithKeepAliveWithoutStreams).
-		c.kaTimer.Reset(c.cfg.keepAliveInterval)
-		return
-	}
-	c.kaPending = true
-	c.wbuf = frames.AppendPing(c.wbuf, false, keepalivePingData)
-	c.wakeWriterLocked()
-	c.kaTimer.Reset(c.cfg.keepAliveTimeout)
+	// Check again after the interval, or what is left of the timeout if
+	// that is shorter.
+	d := min(c.cfg.keepAliveInterval, c.kaLeft)
+	c.kaLeft -= d
+	c.kaTimer.Reset(d)
 }
 
 // idleTick closes a server connection that had no stream open for a
@@ -446,9 +465,16 @@ func (c *conn) readEndedLocked(err error) {
 	}
 	if isProtocolError(err) {
 		c.failLocked(err)
-	} else {
-		c.closeLocked(err, closeNow)
+		return
 	}
+	var ga *GoAwayError
+	if c.client && c.goAwayRecv && errors.As(c.cc.goneErr, &ga) && ga.Code != transport.NoError {
+		// The server said why it closes (RFC 9113 §6.8: an error code
+		// and debug data, such as grpc-go's too_many_pings): streams
+		// that fail with the connection report it.
+		err = fmt.Errorf("%w after %w", transport.ErrConnClosed, ga)
+	}
+	c.closeLocked(err, closeNow)
 }
 
 func isProtocolError(err error) bool {

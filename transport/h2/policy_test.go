@@ -1,6 +1,8 @@
 package h2_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -178,4 +180,28 @@ func (p *pipePeer) openStream(id uint32) {
 	blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":authority"), Value: []byte("a")})
 	blk = p.enc.AppendField(blk, hpack.Field{Name: []byte(":path"), Value: []byte("/")})
 	p.write(frames.AppendHeaders(nil, id, false, blk, 16384))
+}
+
+// A server that closes the connection after a GOAWAY with an error code
+// said why: the streams that fail with the connection report it (here
+// grpc-go's too_many_pings), still as ErrConnClosed.
+func TestClientStreamsReportGoAwayReason(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newPipeServer(t, nil)
+		defer s.close()
+		cs, err := openGET(t, s.c, context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		h, _ := s.next(frames.FrameHeaders)
+		s.write(frames.AppendGoAway(nil, h.StreamID, frames.ErrCodeEnhanceYourCalm, []byte("too_many_pings")))
+		synctest.Wait()
+		s.sn.Close()
+		_, err = cs.Response()
+		var ga *h2.GoAwayError
+		if !errors.Is(err, transport.ErrConnClosed) || !errors.As(err, &ga) || ga.Debug != "too_many_pings" {
+			t.Fatalf("stream error %v, want ErrConnClosed with the GOAWAY's reason", err)
+		}
+	})
 }

@@ -462,8 +462,6 @@ func (c *conn) onPing(f *frames.Frame) error {
 			if w := c.bdp.ack(); w > 0 {
 				c.growWindowsLocked(w)
 			}
-		case keepalivePingData:
-			c.kaPending = false
 		case shutdownPingData:
 			c.finalGoAwayLocked()
 		}

@@ -121,17 +121,24 @@ func TestServerKeepAlive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := h2.NewServer(transport.HandlerFunc(echo), h2.WithKeepAlive(10*time.Second, 5*time.Second))
 
-		// Answering peer: still connected a minute later.
+		// Answering peer: still connected a minute later, having been
+		// pinged at 20s (the first check, at 10s, finds the preface
+		// read since the start), then every 10s: an answered PING does
+		// not push the next one back by the timeout.
 		p, done := servePipe(t, srv)
 		p.write(clientPreface(true))
+		pings := make(chan int)
 		go func() {
+			n := 0
 			for f := range p.frames {
 				if f.Type == frames.FramePing && !f.Flags.Has(frames.FlagAck) {
+					n++
 					p.write(frames.AppendPing(nil, true, f.Ping))
 				}
 			}
+			pings <- n
 		}()
-		time.Sleep(time.Minute)
+		time.Sleep(time.Minute - time.Second)
 		select {
 		case <-done:
 			t.Fatal("answering peer was disconnected")
@@ -139,6 +146,9 @@ func TestServerKeepAlive(t *testing.T) {
 		}
 		p.c.Close()
 		<-done
+		if n := <-pings; n != 4 {
+			t.Fatalf("%d PINGs in 59s at a 10s interval, want 4", n)
+		}
 
 		// Silent peer: PING after 10s, closed 5s later.
 		p, done = servePipe(t, srv)

@@ -1,0 +1,152 @@
+package rpc_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
+)
+
+// A client that pings more often than the server's policy allows (here
+// the default, grpc-go's: once per 5 minutes) loses its connection with
+// GOAWAY too_many_pings; the call open on it fails UNAVAILABLE and says
+// so, and the client doubles its keepalive interval for the next
+// connection, as grpc-go's does.
+func TestKeepaliveTooManyPings(t *testing.T) {
+	checkGoroutines(t)
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv, _, served := serveOn(t, lis)
+	defer func() {
+		srv.Stop()
+		<-served
+	}()
+	const every = 20 * time.Millisecond
+	cc, _ := rpc.Dial(lis.Addr().String(), rpc.WithKeepaliveParams(keepalive.ClientParameters{Time: every, Timeout: 5 * time.Second}))
+	defer cc.Close()
+	client := echov1.NewEchoServiceClient(cc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := client.BidiStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	// Silent now: the client pings every 20 ms, the third strike ends it.
+	_, err = stream.Recv()
+	if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "too_many_pings") {
+		t.Fatalf("message %q, want the GOAWAY's too_many_pings", st.Message())
+	}
+	if _, err := client.Echo(ctx, &echov1.EchoRequest{}); err != nil {
+		t.Fatalf("call after the GOAWAY: %v", err)
+	}
+	if got := cc.KeepaliveTime(); got != 2*every {
+		t.Fatalf("keepalive interval %v after too_many_pings, want %v", got, 2*every)
+	}
+}
+
+// Within the policy nothing happens: a server that permits it takes the
+// same PINGs, and a client that stays within the default sends none.
+func TestKeepaliveWithinPolicy(t *testing.T) {
+	checkGoroutines(t)
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv, _, served := serveOn(t, lis, rpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Millisecond, PermitWithoutStream: true}))
+	defer func() {
+		srv.Stop()
+		<-served
+	}()
+	const every = 20 * time.Millisecond
+	cc, _ := rpc.Dial(lis.Addr().String(), rpc.WithKeepaliveParams(keepalive.ClientParameters{Time: every, Timeout: 5 * time.Second, PermitWithoutStream: true}))
+	defer cc.Close()
+	client := echov1.NewEchoServiceClient(cc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := client.BidiStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * every)
+	if err := stream.Send(&echov1.EchoRequest{Message: "still"}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := stream.Recv(); err != nil || resp.Message != "still" {
+		t.Fatalf("stream after 20 keepalive intervals: %v, %v", resp, err)
+	}
+	stream.CloseSend()
+	if got := cc.KeepaliveTime(); got != every {
+		t.Fatalf("keepalive interval %v, want %v", got, every)
+	}
+}
+
+// MaxConnectionAge sends clients to new connections, without failing the
+// calls: a steady stream of calls crosses several connection ages, and
+// every call succeeds.
+func TestMaxConnectionAge(t *testing.T) {
+	checkGoroutines(t)
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	cl := &countingListener{Listener: lis}
+	srv, _, served := serveOn(t, cl, rpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 100 * time.Millisecond, MaxConnectionAgeGrace: 5 * time.Second}))
+	defer func() {
+		srv.Stop()
+		<-served
+	}()
+	cc, _ := rpc.Dial(lis.Addr().String())
+	defer cc.Close()
+	client := echov1.NewEchoServiceClient(cc)
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(600 * time.Millisecond)
+	for range 4 {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if _, err := client.Echo(context.Background(), &echov1.EchoRequest{Message: "x"}); err != nil {
+					t.Errorf("call across connection ages: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := cl.accepted(); n < 3 {
+		t.Fatalf("%d connections in 600 ms with a 100 ms maximum age, want 3 or more", n)
+	}
+}
+
+// countingListener counts the connections it accepts.
+type countingListener struct {
+	net.Listener
+	mu sync.Mutex
+	n  int
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.n++
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *countingListener) accepted() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}

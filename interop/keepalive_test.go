@@ -14,6 +14,7 @@ import (
 	"github.com/shockwave-rpc/shockwave/rpc/health"
 	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
+	"github.com/shockwave-rpc/shockwave/transport/transporttest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	grpchealth "google.golang.org/grpc/health"
@@ -28,7 +29,7 @@ func TestMaxConnectionAgeGRPCGoClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := &countingListener{Listener: lis}
+	cl := &transporttest.CountingListener{Listener: lis}
 	srv := rpc.NewServer(rpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 100 * time.Millisecond, MaxConnectionAgeGrace: 5 * time.Second}))
 	healthv1.RegisterHealthServer(srv, health.NewServer())
 	served := make(chan error, 1)
@@ -60,7 +61,7 @@ func TestMaxConnectionAgeGRPCGoClient(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := cl.accepted(); n < 3 {
+	if n := cl.Accepted(); n < 3 {
 		t.Fatalf("grpc-go client made %d connections in 700 ms with a 100 ms maximum age, want 3 or more", n)
 	}
 	calls.Range(func(_, n any) bool {
@@ -108,27 +109,4 @@ func TestKeepaliveGRPCGoServerPolicy(t *testing.T) {
 	if _, err := client.Check(ctx, &healthv1.HealthCheckRequest{}); err != nil {
 		t.Fatalf("call after the GOAWAY: %v", err)
 	}
-}
-
-// countingListener counts the connections it accepts.
-type countingListener struct {
-	net.Listener
-	mu sync.Mutex
-	n  int
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.mu.Lock()
-		l.n++
-		l.mu.Unlock()
-	}
-	return c, err
-}
-
-func (l *countingListener) accepted() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n
 }

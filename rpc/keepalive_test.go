@@ -12,6 +12,7 @@ import (
 	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
+	"github.com/shockwave-rpc/shockwave/transport/transporttest"
 )
 
 // A client that pings more often than the server's policy allows (here
@@ -101,7 +102,7 @@ func TestKeepaliveWithinPolicy(t *testing.T) {
 func TestMaxConnectionAge(t *testing.T) {
 	checkGoroutines(t)
 	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	cl := &countingListener{Listener: lis}
+	cl := &transporttest.CountingListener{Listener: lis}
 	srv, _, served := serveOn(t, cl, rpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 100 * time.Millisecond, MaxConnectionAgeGrace: 5 * time.Second}))
 	defer func() {
 		srv.Stop()
@@ -123,30 +124,7 @@ func TestMaxConnectionAge(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := cl.accepted(); n < 3 {
+	if n := cl.Accepted(); n < 3 {
 		t.Fatalf("%d connections in 600 ms with a 100 ms maximum age, want 3 or more", n)
 	}
-}
-
-// countingListener counts the connections it accepts.
-type countingListener struct {
-	net.Listener
-	mu sync.Mutex
-	n  int
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.mu.Lock()
-		l.n++
-		l.mu.Unlock()
-	}
-	return c, err
-}
-
-func (l *countingListener) accepted() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n
 }

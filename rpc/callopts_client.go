@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"github.com/shockwave-rpc/shockwave/rpc/credentials"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
 	"github.com/shockwave-rpc/shockwave/rpc/peer"
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -17,6 +18,7 @@ type callInfo struct {
 	maxSend      int
 	waitForReady bool
 	codec        Codec
+	creds        credentials.PerRPCCredentials
 }
 
 type callOptionFunc func(*callInfo)

@@ -58,7 +58,7 @@ func (cc *ClientConn) invoke(ctx context.Context, method string, args, reply any
 	defer clientCalls.Put(call)
 	ci := &call.ci
 	cc.callInfo(ci, opts)
-	defer func() { ci.header, ci.trailer, ci.peer, ci.codec = nil, nil, nil, nil }()
+	defer func() { ci.header, ci.trailer, ci.peer, ci.codec, ci.creds = nil, nil, nil, nil, nil }()
 	var comp Compressor
 	if ci.compressor != "" && ci.compressor != Identity {
 		if comp = compressors[ci.compressor]; comp == nil {
@@ -128,6 +128,11 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 	defer st.Close()
 	ci.setPeer(st.Request())
 	call.scratch = cc.fillRequest(ctx, st.Request(), method, ci.codec, comp, call.scratch)
+	if cc.hasCreds(ci) {
+		if err := cc.addCreds(ctx, ci, st.Request(), method); err != nil {
+			return err
+		}
+	}
 	_, werr := st.Write(msg)
 	if werr == nil {
 		werr = st.CloseSend(nil)
@@ -397,6 +402,13 @@ func (cs *clientStream) open() error {
 	// while the stream is in use without a race.
 	cs.ci.setPeer(st.Request())
 	cs.cc.fillRequest(cs.ctx, st.Request(), cs.method, cs.ci.codec, cs.comp, nil)
+	if cs.cc.hasCreds(&cs.ci) {
+		if err := cs.cc.addCreds(cs.ctx, &cs.ci, st.Request(), cs.method); err != nil {
+			st.Close()
+			ref.release()
+			return err
+		}
+	}
 	if cs.desc.ClientStreams {
 		// The client may not send for a while; the server should see the
 		// call (and may answer headers) now, as with grpc-go. A call with

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/credentials"
 	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -38,6 +39,7 @@ type dialOptions struct {
 	minBackoff      time.Duration
 	maxBackoff      time.Duration
 	h2Opts          []h2.Option
+	perRPCCreds     []credentials.PerRPCCredentials
 }
 
 // WithTLSConfig makes the connection use TLS with conf (ALPN "h2" is
@@ -230,6 +232,11 @@ func Dial(target string, opts ...DialOption) (*ClientConn, error) {
 	cc.scheme = "http"
 	if cc.opts.tlsConfig != nil {
 		cc.scheme = "https"
+	}
+	for _, c := range cc.opts.perRPCCreds {
+		if c.RequireTransportSecurity() && cc.opts.tlsConfig == nil && cc.opts.transportDialer == nil {
+			return nil, errCredsNeedTLS
+		}
 	}
 	cc.userAgent = defaultUserAgent
 	if cc.opts.userAgent != "" {

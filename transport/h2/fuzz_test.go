@@ -145,7 +145,9 @@ func FuzzServerConn(f *testing.F) {
 		synctest.Test(t, func(t *testing.T) {
 			srv := h2.NewServer(transport.HandlerFunc(fuzzHandler),
 				h2.WithMaxConcurrentStreams(4), h2.WithMaxControlFrames(50),
-				h2.WithResetLimit(20, time.Second), h2.WithMaxContinuations(8))
+				h2.WithResetLimit(20, time.Second), h2.WithMaxContinuations(8),
+				h2.WithPingPolicy(time.Minute, false), h2.WithKeepAlive(time.Minute, time.Second),
+				h2.WithMaxConnectionAge(time.Hour, time.Second))
 			cc, sc := net.Pipe()
 			done := make(chan struct{})
 			go func() { srv.ServeConn(sc); close(done) }()
@@ -177,7 +179,7 @@ func FuzzClientConn(f *testing.F) {
 		defer watchdog(30 * time.Second)()
 		synctest.Test(t, func(t *testing.T) {
 			cn, sn := net.Pipe()
-			c, _ := h2.NewClientConn(cn)
+			c, _ := h2.NewClientConn(cn, h2.WithKeepAlive(time.Minute, time.Second))
 			drained := make(chan struct{})
 			go func() {
 				fr := frames.NewReader(sn)

@@ -45,31 +45,23 @@ func TestMaxConnectionAgeGRPCGoClient(t *testing.T) {
 	defer cc.Close()
 	client := healthpb.NewHealthClient(cc)
 	var wg sync.WaitGroup
-	var calls sync.Map
-	deadline := time.Now().Add(700 * time.Millisecond)
-	for i := range 4 {
+	// Until the third connection, however long a loaded machine takes
+	// (transport/h2 checks the ages' timing under synctest).
+	deadline := time.Now().Add(20 * time.Second)
+	for range 4 {
 		wg.Go(func() {
-			n := 0
-			for time.Now().Before(deadline) {
+			for cl.Accepted() < 3 && time.Now().Before(deadline) {
 				if _, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
 					t.Errorf("grpc-go call across connection ages: %v", err)
 					return
 				}
-				n++
 			}
-			calls.Store(i, n)
 		})
 	}
 	wg.Wait()
 	if n := cl.Accepted(); n < 3 {
-		t.Fatalf("grpc-go client made %d connections in 700 ms with a 100 ms maximum age, want 3 or more", n)
+		t.Fatalf("grpc-go client made %d connections in 20 s with a 100 ms maximum age, want 3 or more", n)
 	}
-	calls.Range(func(_, n any) bool {
-		if n.(int) == 0 {
-			t.Error("a caller made no call")
-		}
-		return true
-	})
 }
 
 // grpc-go's server enforces its default keepalive policy (one PING per 5

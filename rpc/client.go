@@ -87,7 +87,7 @@ func (cc *ClientConn) invoke(ctx context.Context, method string, args, reply any
 //     had used up its stream IDs) goes again as often as it takes: the
 //     connection says so through Done, so the next attempt takes another;
 //   - a stream the server refused (REFUSED_STREAM, or above a GOAWAY's last
-//     stream ID) goes again once.
+//     stream ID) goes again if it was the call's first attempt.
 type transparentRetry struct {
 	local, remote int
 }
@@ -108,7 +108,7 @@ func (r *transparentRetry) again(ctx context.Context, err error) bool {
 	}
 	if se.Remote {
 		r.remote++
-		return r.remote == 1
+		return r.remote == 1 && r.local == 0
 	}
 	r.local++
 	return r.local <= maxLocalRetries

@@ -9,7 +9,8 @@ import (
 )
 
 // WithH2Options passes options to the HTTP/2 client connection (windows,
-// frame size, header limits).
+// frame size, header limits). They win over what other options set, such
+// as WithKeepaliveParams.
 func WithH2Options(opts ...h2.Option) DialOption {
 	return dialOptionFunc(func(o *dialOptions) { o.h2Opts = append(o.h2Opts, opts...) })
 }
@@ -31,7 +32,9 @@ func (cc *ClientConn) dialH2(ctx context.Context) (transport.ClientConn, error) 
 		if timeout <= 0 {
 			timeout = 20 * time.Second
 		}
-		opts = append(opts[:len(opts):len(opts)], h2.WithKeepAlive(kaTime, timeout), h2.WithKeepAliveWithoutStreams(kp.PermitWithoutStream))
+		// First, so that options given through WithH2Options win, as
+		// H2Options do on the server.
+		opts = append([]h2.Option{h2.WithKeepAlive(kaTime, timeout), h2.WithKeepAliveWithoutStreams(kp.PermitWithoutStream)}, opts...)
 	}
 	c, err := h2.NewClientConn(nc, opts...)
 	if err != nil {

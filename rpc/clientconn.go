@@ -326,7 +326,7 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 				cc.cur = nil
 				if tooManyPings(r.tc.Err()) && cc.keepaliveTime > 0 {
 					// grpc-go's client does the same (and logs it).
-					cc.keepaliveTime = min(2*cc.keepaliveTime, maxKeepaliveTime)
+					cc.keepaliveTime = min(cc.keepaliveTime, maxKeepaliveTime/2) * 2
 				}
 				delete(cc.all, r)
 				cc.mu.Unlock()

@@ -39,13 +39,14 @@ func (cc *ClientConn) hasCreds(ci *callInfo) bool {
 // addCreds adds the metadata of the connection's and the call's
 // credentials to the request head, as grpc-go's transport does
 // (getTrAuthData, getCallAuthData): keys lower-cased, the audience
-// "https://authority/service", errors mapped to UNAUTHENTICATED, or to
-// their own code if they are status errors outside gRFC A54's list of
-// codes reserved for the control plane.
+// "https://authority/service", errors mapped to UNAUTHENTICATED (the
+// connection's credentials) or INTERNAL (the call's), or to their own code
+// if they are status errors outside gRFC A54's list of codes reserved for
+// the control plane.
 func (cc *ClientConn) addCreds(ctx context.Context, ci *callInfo, req *transport.Request, method string) error {
 	secure := req.TLS != nil
 	audience := "https://" + strings.TrimSuffix(cc.authority, ":443") + method[:max(strings.LastIndexByte(method, '/'), 0)]
-	add := func(c credentials.PerRPCCredentials) error {
+	add := func(c credentials.PerRPCCredentials, failed codes.Code) error {
 		if c.RequireTransportSecurity() && !secure {
 			return status.Error(codes.Unauthenticated, "transport: cannot send secure credentials on an insecure connection")
 		}
@@ -57,7 +58,7 @@ func (cc *ClientConn) addCreds(ctx context.Context, ci *callInfo, req *transport
 				}
 				return err
 			}
-			return status.Errorf(codes.Unauthenticated, "transport: per-RPC creds failed due to error: %v", err)
+			return status.Errorf(failed, "transport: per-RPC creds failed due to error: %v", err)
 		}
 		var scratch []byte
 		for k, v := range md {
@@ -71,12 +72,12 @@ func (cc *ClientConn) addCreds(ctx context.Context, ci *callInfo, req *transport
 		return nil
 	}
 	for _, c := range cc.opts.perRPCCreds {
-		if err := add(c); err != nil {
+		if err := add(c, codes.Unauthenticated); err != nil {
 			return err
 		}
 	}
 	if ci.creds != nil {
-		return add(ci.creds)
+		return add(ci.creds, codes.Internal)
 	}
 	return nil
 }

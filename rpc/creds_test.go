@@ -116,12 +116,14 @@ func TestPerRPCCredentials(t *testing.T) {
 		t.Fatalf("server saw authorization %q, want the connection's token, then the call's", got)
 	}
 
+	// Call credentials here; the connection's map a plain error to
+	// UNAUTHENTICATED (below).
 	for _, tc := range []struct {
 		name string
 		err  error
 		want codes.Code
 	}{
-		{"plain error", errors.New("token expired"), codes.Unauthenticated},
+		{"plain error", errors.New("token expired"), codes.Internal},
 		{"status error", status.Error(codes.PermissionDenied, "no"), codes.PermissionDenied},
 		{"code kept for the control plane", status.Error(codes.NotFound, "no"), codes.Internal},
 	} {
@@ -130,11 +132,17 @@ func TestPerRPCCredentials(t *testing.T) {
 		wantCode(t, err, tc.want)
 		_, err = client.ServerStream(ctx, &echov1.EchoRequest{}, rpc.PerRPCCredentials(bad))
 		if err == nil {
-			// A server-streaming call reports a failed open on Recv.
 			t.Fatalf("%s: ServerStream opened", tc.name)
 		}
 		wantCode(t, err, tc.want)
 	}
+	badConn, err := rpc.Dial(lis.Addr().String(), rpc.WithPerRPCCredentials(&tokenCreds{err: errors.New("token expired")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer badConn.Close()
+	_, err = echov1.NewEchoServiceClient(badConn).Echo(ctx, &echov1.EchoRequest{})
+	wantCode(t, err, codes.Unauthenticated)
 }
 
 // Credentials that require TLS are not sent in cleartext: Dial refuses

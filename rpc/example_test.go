@@ -170,7 +170,9 @@ func Example_credentialsAndKeepalive() {
 	client := echov1.NewEchoServiceClient(cc)
 	resp, err := client.Echo(context.Background(), &echov1.EchoRequest{Message: "token"})
 	fmt.Println(resp.GetMessage(), err)
-	_, err = client.Echo(context.Background(), &echov1.EchoRequest{Message: "token"}, rpc.PerRPCCredentials(bearer("guess")))
+	// A call's own credentials go out beside the connection's, as in
+	// grpc-go: two tokens, which this server refuses.
+	_, err = client.Echo(context.Background(), &echov1.EchoRequest{Message: "token"}, rpc.PerRPCCredentials(bearer("another")))
 	fmt.Println(status.Code(err))
 	// Output:
 	// hello, token <nil>

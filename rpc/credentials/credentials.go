@@ -20,8 +20,10 @@ type PerRPCCredentials interface {
 	// lower-cased before they are sent. uri is the call's audience, as
 	// grpc-go computes it: "https://" + the server's authority (":443"
 	// dropped) + the service's path ("/pkg.Service"). An error fails the
-	// call with UNAUTHENTICATED, or with its own code if it is a status
-	// error (INTERNAL for the codes gRFC A54 keeps for the control plane).
+	// call, as in grpc-go: with its own code if it is a status error
+	// (INTERNAL for the codes gRFC A54 keeps for the control plane), else
+	// with UNAUTHENTICATED for a connection's credentials and INTERNAL for
+	// a call's.
 	GetRequestMetadata(ctx context.Context, uri ...string) (map[string]string, error)
 	// RequireTransportSecurity reports whether the credentials may only
 	// travel over TLS; then a call on a cleartext connection fails with

@@ -98,7 +98,8 @@ func (cc *ClientConn) goneLocked(err error) {
 }
 
 // Done is closed when the connection takes no more streams: the server
-// sent GOAWAY, the connection failed or Close was called.
+// sent GOAWAY, the connection failed or is closing, its stream IDs ran out
+// (RFC 9113 §5.1.1), or Close was called.
 func (cc *ClientConn) Done() <-chan struct{} { return cc.gone }
 
 // Err reports why Done was closed, or nil.
@@ -115,6 +116,15 @@ func (cc *ClientConn) Proto() transport.Proto { return transport.HTTP2 }
 func (cc *ClientConn) Close() error {
 	c := cc.c
 	c.mu.Lock()
+	if c.closing && c.closeMode == closeLinger {
+		// Closing already, after a connection error: the reader may
+		// linger up to lingerTimeout for the peer to take our GOAWAY.
+		// Close promises at once, so the linger is cut short; a writer
+		// about to start it sees closeNow and closes instead.
+		c.closeMode = closeNow
+		c.nc.SetDeadline(aLongTimeAgo)
+		c.writerCond.Broadcast()
+	}
 	c.closeLocked(transport.ErrConnClosed, closeNow)
 	cc.goneLocked(transport.ErrConnClosed)
 	c.mu.Unlock()

@@ -461,3 +461,34 @@ func TestClientStreamIDsExhausted(t *testing.T) {
 		}
 	})
 }
+
+// halfCloser is a pipe end with a CloseWrite that does nothing, so a
+// connection that fails lingers on it as it would on TCP.
+type halfCloser struct{ net.Conn }
+
+func (halfCloser) CloseWrite() error { return nil }
+
+// Close closes at once, even when the connection is already closing after
+// a connection error and its reader lingers for the peer to take the
+// GOAWAY: the RPC layer closes such connections from a caller's goroutine.
+func TestClientCloseCutsLinger(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cn, sn := net.Pipe()
+		p := newPipePeer(sn, true)
+		c, _ := h2.NewClientConn(halfCloser{cn}, h2.WithSettingsTimeout(time.Second))
+		// The peer never acknowledges our SETTINGS.
+		p.write(frames.AppendSettings(nil))
+		if f, ok := p.next(frames.FrameGoAway); !ok || f.ErrCode != frames.ErrCodeSettingsTimeout {
+			t.Fatalf("got %+v, %v; want GOAWAY SETTINGS_TIMEOUT", f, ok)
+		}
+		<-c.Done()
+		start := time.Now()
+		c.Close()
+		if d := time.Since(start); d != 0 {
+			t.Errorf("Close took %v on a lingering connection", d)
+		}
+		sn.Close()
+		for range p.frames {
+		}
+	})
+}

@@ -467,13 +467,6 @@ func (c *conn) readEndedLocked(err error) {
 		c.failLocked(err)
 		return
 	}
-	var ga *GoAwayError
-	if c.client && c.goAwayRecv && errors.As(c.cc.goneErr, &ga) && ga.Code != transport.NoError {
-		// The server said why it closes (RFC 9113 §6.8: an error code
-		// and debug data, such as grpc-go's too_many_pings): streams
-		// that fail with the connection report it.
-		err = fmt.Errorf("%w after %w", transport.ErrConnClosed, ga)
-	}
 	c.closeLocked(err, closeNow)
 }
 
@@ -517,6 +510,14 @@ func (c *conn) closeLocked(err error, mode int) {
 	c.closeMode = mode
 	if err == nil {
 		err = transport.ErrConnClosed
+	}
+	var ga *GoAwayError
+	if c.client && c.goAwayRecv && !isProtocolError(err) && errors.As(c.cc.goneErr, &ga) && ga.Code != transport.NoError {
+		// The server said why it closes (RFC 9113 §6.8: an error code
+		// and debug data, such as grpc-go's too_many_pings): streams
+		// that fail with the connection report it, whether the read or
+		// a write found the socket closed first.
+		err = fmt.Errorf("%w after %w", transport.ErrConnClosed, ga)
 	}
 	c.err = err
 	close(c.done)
@@ -618,7 +619,14 @@ func (c *conn) writeLoop() {
 	c.mu.Unlock()
 	if mode == closeLinger {
 		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-			c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+			// Under mu: a Close that cut the linger short meanwhile
+			// (ClientConn.Close) has set a deadline in the past,
+			// which must stay.
+			c.mu.Lock()
+			if c.closeMode == closeLinger {
+				c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+			}
+			c.mu.Unlock()
 			return
 		}
 	}

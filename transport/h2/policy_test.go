@@ -3,6 +3,7 @@ package h2_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,7 +16,8 @@ import (
 
 // pingPeer sends PINGs to a server with the policy of WithPingPolicy and
 // reports whether the server ended the connection with GOAWAY
-// ENHANCE_YOUR_CALM "too_many_pings" after the last.
+// ENHANCE_YOUR_CALM "too_many_pings" after the last. Every PING must be
+// acknowledged, the last too (RFC 9113 §6.7).
 func pingPeer(t *testing.T, p *pipePeer, pings int, gap time.Duration, between func(i int)) bool {
 	t.Helper()
 	for i := range pings {
@@ -29,13 +31,23 @@ func pingPeer(t *testing.T, p *pipePeer, pings int, gap time.Duration, between f
 		synctest.Wait()
 	}
 	p.c.Close()
+	acks := 0
 	for f := range p.frames {
-		if f.Type == frames.FrameGoAway {
+		switch {
+		case f.Type == frames.FramePing && f.Flags.Has(frames.FlagAck):
+			acks++
+		case f.Type == frames.FrameGoAway:
 			if f.ErrCode != frames.ErrCodeEnhanceYourCalm || string(f.Data) != "too_many_pings" {
 				t.Fatalf("GOAWAY %v %q, want ENHANCE_YOUR_CALM too_many_pings", f.ErrCode, f.Data)
 			}
+			if acks != pings {
+				t.Fatalf("%d PING ACKs before the GOAWAY, want %d", acks, pings)
+			}
 			return true
 		}
+	}
+	if acks != pings {
+		t.Fatalf("%d PING ACKs, want %d", acks, pings)
 	}
 	return false
 }
@@ -202,6 +214,83 @@ func TestClientStreamsReportGoAwayReason(t *testing.T) {
 		var ga *h2.GoAwayError
 		if !errors.Is(err, transport.ErrConnClosed) || !errors.As(err, &ga) || ga.Debug != "too_many_pings" {
 			t.Fatalf("stream error %v, want ErrConnClosed with the GOAWAY's reason", err)
+		}
+	})
+}
+
+// A response's trailers going out also make the next PING free, as
+// grpc-go's status does: a stream whose only frame between two PINGs is
+// its trailers costs the client no strike.
+func TestPingPolicyTrailers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		finish := make(chan struct{})
+		handler := transport.HandlerFunc(func(st transport.ServerStream) {
+			st.Response().Status = 200
+			st.Flush()
+			<-finish
+			var tr transport.Header
+			tr.AddString("grpc-status", "0")
+			st.Finish(&tr)
+		})
+		srv := h2.NewServer(handler, h2.WithPingPolicy(time.Minute, true))
+		p, done := servePipe(t, srv)
+		p.write(clientPreface(true))
+		p.openStream(1)
+		synctest.Wait()
+		// The head went out: the first PING is free, the next two are
+		// strikes; then the trailers go out, and the fourth is free.
+		between := func(i int) {
+			if i == 3 {
+				close(finish)
+				synctest.Wait()
+			}
+		}
+		if pingPeer(t, p, 4, time.Second, between) {
+			t.Fatal("GOAWAY too_many_pings with trailers sent before the last PING")
+		}
+		<-done
+	})
+}
+
+// A connection that fails on a write after the server's GOAWAY with an
+// error code still reports the GOAWAY's reason to its streams: grpc-go's
+// server closes the socket right after its too_many_pings, and a write of
+// ours may find it closed before the reader does.
+func TestClientGoAwayReasonOnWriteError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cn, sn := net.Pipe()
+		p := newPipePeer(sn, true)
+		sc := &slowReaderConn{Conn: cn, release: make(chan struct{})}
+		c, _ := h2.NewClientConn(sc)
+		p.write(frames.AppendSettingsAck(frames.AppendSettings(nil)))
+		cs, err := c.NewStream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := cs.Request()
+		r.SetMethodString("POST")
+		r.SetSchemeString("http")
+		r.SetAuthorityString("a")
+		r.SetPathString("/")
+		cs.Write([]byte("part"))
+		cs.Flush()
+		h, _ := p.next(frames.FrameHeaders)
+		p.write(frames.AppendGoAway(nil, h.StreamID, frames.ErrCodeEnhanceYourCalm, []byte("too_many_pings")))
+		synctest.Wait()
+		sc.failWrites.Store(true)
+		cs.Write([]byte("more"))
+		cs.Flush()
+		synctest.Wait()
+		_, err = cs.Response()
+		var ga *h2.GoAwayError
+		if !errors.Is(err, transport.ErrConnClosed) || !errors.As(err, &ga) || ga.Debug != "too_many_pings" {
+			t.Errorf("stream error %v, want ErrConnClosed with the GOAWAY's reason", err)
+		}
+		close(sc.release)
+		cs.Close()
+		c.Close()
+		sn.Close()
+		for range p.frames {
 		}
 	})
 }

@@ -470,10 +470,12 @@ func (c *conn) onPing(f *frames.Frame) error {
 	if !c.pingFlood.allow() {
 		return errControlFlood
 	}
+	// RFC 9113 §6.7: every PING gets its ACK, the one that ends the
+	// connection too (before the GOAWAY, as grpc-go sends them).
+	c.wbuf = frames.AppendPing(c.wbuf, true, d)
 	if !c.client && c.cfg.pingMinTime > 0 && c.pingStrikeLocked(time.Now()) {
 		return errTooManyPings
 	}
-	c.wbuf = frames.AppendPing(c.wbuf, true, d)
 	return c.queueControlLocked()
 }
 

@@ -243,6 +243,7 @@ func (st *stream) appendEndLocked() {
 	} else {
 		c.wbuf = frames.AppendData(c.wbuf, st.id, true, nil)
 	}
+	c.pingsFree = true // grpc-go counts its status (trailers) too
 	st.sendEndedLocked()
 }
 

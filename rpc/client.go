@@ -301,6 +301,9 @@ type clientStream struct {
 	comp   Compressor
 	ref    *connRef
 	st     transport.ClientStream
+	// retry counts the transparent retries: at open, and (replay) when
+	// the server did not process a call's one request.
+	retry transparentRetry
 
 	sendMu  sync.Mutex
 	sent    bool // CloseSend done
@@ -346,9 +349,9 @@ func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method st
 		}
 	}
 	var err error
-	for r := (transparentRetry{}); ; {
-		err = cs.open()
-		if !r.again(ctx, err) {
+	for {
+		cs.ref, cs.st, err = cs.open(true)
+		if !cs.retry.again(ctx, err) {
 			break
 		}
 	}
@@ -387,26 +390,31 @@ func (cs *clientStream) ctxDone() {
 	}
 }
 
-func (cs *clientStream) open() error {
+// open opens a transport stream for the call and fills its request head.
+// first is false for a replay.
+func (cs *clientStream) open(first bool) (*connRef, transport.ClientStream, error) {
 	ref, err := cs.cc.conn(cs.ctx, cs.ci.waitForReady)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	st, err := ref.tc.NewStream(cs.ctx)
 	if err != nil {
 		ref.release()
-		return err
+		return nil, nil, err
 	}
-	// Filled here, before NewStream returns, rather than when the call
-	// ends: nothing else can be reading *p yet, so a caller may read it
-	// while the stream is in use without a race.
-	cs.ci.setPeer(st.Request())
+	if first {
+		// Filled here, before NewStream returns, rather than when the
+		// call ends: nothing else can be reading *p yet, so a caller
+		// may read it while the stream is in use without a race. (A
+		// replay leaves it: the caller may be reading it then.)
+		cs.ci.setPeer(st.Request())
+	}
 	cs.cc.fillRequest(cs.ctx, st.Request(), cs.method, cs.ci.codec, cs.comp, nil)
 	if cs.cc.hasCreds(&cs.ci) {
 		if err := cs.cc.addCreds(cs.ctx, &cs.ci, st.Request(), cs.method); err != nil {
 			st.Close()
 			ref.release()
-			return err
+			return nil, nil, err
 		}
 	}
 	if cs.desc.ClientStreams {
@@ -416,12 +424,42 @@ func (cs *clientStream) open() error {
 		if err := st.Flush(); err != nil {
 			st.Close()
 			ref.release()
-			return err
+			return nil, nil, err
 		}
 	}
-	cs.ref, cs.st = ref, st
-	return nil
+	return ref, st, nil
 }
+
+// replay sends a call's one request (server streaming) again on a new
+// stream, after the server did not process it: transparent retry, for
+// which grpc-go keeps the request too. The old stream and its connection
+// are let go.
+func (cs *clientStream) replay() error {
+	cs.sendMu.Lock()
+	defer cs.sendMu.Unlock()
+	if cs.closed || cs.sendBuf == nil {
+		return errNoReplay
+	}
+	ref, st, err := cs.open(false)
+	if err != nil {
+		return err
+	}
+	// Under releaseMu: ctxDone resets whichever stream is current.
+	cs.releaseMu.Lock()
+	old, oldRef := cs.st, cs.ref
+	cs.ref, cs.st = ref, st
+	cs.releaseMu.Unlock()
+	old.Close()
+	oldRef.release()
+	if _, err := st.Write(*cs.sendBuf); err != nil {
+		return err
+	}
+	return st.CloseSend(nil)
+}
+
+// errNoReplay stands for a request that cannot be sent again (the call
+// ended meanwhile); it is no transport error, so it is not retried.
+var errNoReplay = errors.New("rpc: request not kept for a replay")
 
 func (cs *clientStream) Context() context.Context { return cs.ctx }
 
@@ -457,7 +495,9 @@ func (cs *clientStream) SendMsg(m any) error {
 		return err
 	}
 	_, err = cs.st.Write(*cs.sendBuf)
-	if cap(*cs.sendBuf) > 64<<10 {
+	if cs.desc.ClientStreams && cap(*cs.sendBuf) > 64<<10 {
+		// (The one request of a call is kept until the response head
+		// comes, for a replay; see waitHead.)
 		putBuf(cs.sendBuf)
 		cs.sendBuf = nil
 	}
@@ -507,6 +547,22 @@ func (cs *clientStream) CloseSend() error {
 func (cs *clientStream) waitHead() error {
 	cs.headOnce.Do(func() {
 		resp, err := cs.st.Response()
+		for err != nil && !cs.desc.ClientStreams && cs.retry.again(cs.ctx, err) {
+			// The server did not process the one request: it goes
+			// again on a new stream (see replay).
+			if err = cs.replay(); err == nil {
+				resp, err = cs.st.Response()
+			}
+		}
+		if !cs.desc.ClientStreams {
+			// The head came (or the call failed): no more replays.
+			cs.sendMu.Lock()
+			if cs.sendBuf != nil {
+				putBuf(cs.sendBuf)
+				cs.sendBuf = nil
+			}
+			cs.sendMu.Unlock()
+		}
 		if err != nil {
 			cs.headErr = toStatus(cs.ctx, err)
 			return

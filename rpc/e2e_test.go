@@ -516,33 +516,62 @@ func TestMetadata(t *testing.T) {
 }
 
 func TestDeadline(t *testing.T) {
-	impl := &testEcho{ended: make(chan error, 1)}
-	transports(t, envOpts{impl: impl}, func(t *testing.T, e *env) {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		resp, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "deadline"})
-		if err != nil || resp.Message != "true" {
-			t.Fatalf("server saw no deadline: %v, %v", resp, err)
-		}
-		resp, err = e.client.Echo(context.Background(), &echov1.EchoRequest{Message: "deadline"})
-		if err != nil || resp.Message != "false" {
-			t.Fatalf("server saw a deadline: %v, %v", resp, err)
-		}
-		start := time.Now()
-		_, err = e.client.Echo(ctx, &echov1.EchoRequest{Message: "sleep"})
-		wantCode(t, err, codes.DeadlineExceeded)
-		// Whichever timer fires first, the client's (RST_STREAM CANCEL) or
-		// the server's own, ends the handler's context.
-		if err := <-impl.ended; err != context.DeadlineExceeded && err != context.Canceled {
-			t.Fatalf("server context ended with %v", err)
-		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("took %v", d)
-		}
-		// An expired deadline fails before the handler runs.
-		_, err = e.client.Echo(ctx, &echov1.EchoRequest{})
-		wantCode(t, err, codes.DeadlineExceeded)
-	})
+	for _, tr := range envMakers {
+		t.Run(tr.name, func(t *testing.T) {
+			// An impl per transport: a handler of one must not report to
+			// the other.
+			impl := &testEcho{ended: make(chan error, 1)}
+			e := tr.make(t, envOpts{impl: impl})
+			// Only the deadline's presence is checked here, so it is far
+			// off: on a loaded machine a short one can pass before the
+			// call gets through.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			resp, err := e.client.Echo(ctx, &echov1.EchoRequest{Message: "deadline"})
+			if err != nil || resp.Message != "true" {
+				t.Fatalf("server saw no deadline: %v, %v", resp, err)
+			}
+			resp, err = e.client.Echo(context.Background(), &echov1.EchoRequest{Message: "deadline"})
+			if err != nil || resp.Message != "false" {
+				t.Fatalf("server saw a deadline: %v, %v", resp, err)
+			}
+			ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err = e.client.Echo(ctx, &echov1.EchoRequest{Message: "sleep"})
+			wantCode(t, err, codes.DeadlineExceeded)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("took %v", d)
+			}
+			// An expired deadline fails before the handler runs.
+			_, err = e.client.Echo(ctx, &echov1.EchoRequest{})
+			wantCode(t, err, codes.DeadlineExceeded)
+
+			// Whichever timer fires first, the client's (RST_STREAM
+			// CANCEL) or the server's own, ends the handler's context.
+			// The deadline may also pass before the request reaches the
+			// server, and then no handler runs, so the test cannot wait
+			// for one: GracefulStop waits for any that does, without
+			// ending it.
+			stopped := make(chan struct{})
+			go func() {
+				e.srv.GracefulStop()
+				close(stopped)
+			}()
+			select {
+			case <-stopped:
+			case <-time.After(10 * time.Second): // a safety net, not synchronisation
+				t.Fatal("the handler of a call past its deadline still runs")
+			}
+			select {
+			case err := <-impl.ended:
+				if err != context.DeadlineExceeded && err != context.Canceled {
+					t.Fatalf("server context ended with %v", err)
+				}
+			default:
+			}
+		})
+	}
 }
 
 func TestCancel(t *testing.T) {
@@ -1077,5 +1106,76 @@ func TestPerMessageSendCompression(t *testing.T) {
 	}
 	if code, msg := grpcStatusOf(resp, tr); code != "0" {
 		t.Fatalf("status %s %s", code, msg)
+	}
+}
+
+// refusedLaterConn's first streams open and send, and then learn that the
+// server did not process them, as with a REFUSED_STREAM or a GOAWAY below
+// their ID arriving after the request went out.
+type refusedLaterConn struct {
+	*transporttest.Conn
+	refuse  int
+	streams int
+}
+
+type refusedLaterStream struct {
+	transport.ClientStream
+}
+
+func (refusedLaterStream) Response() (*transport.Response, error) {
+	return nil, &transport.StreamError{Code: transport.RefusedStream, Remote: true, Unprocessed: true}
+}
+
+func (c *refusedLaterConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	st, err := c.Conn.NewStream(ctx)
+	c.streams++
+	if err == nil && c.refuse > 0 {
+		c.refuse--
+		return refusedLaterStream{st}, nil
+	}
+	return st, err
+}
+
+// A server-streaming call whose one request the server did not process
+// sends it again on a new stream, as grpc-go replays it; a second refusal
+// ends the call (the first attempt only is retried).
+func TestTransparentRetryReplaysRequest(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	for _, tc := range []struct {
+		refuse, streams int
+		ok              bool
+	}{{1, 2, true}, {2, 2, false}} {
+		c := &refusedLaterConn{Conn: transporttest.NewConn(srv), refuse: tc.refuse}
+		cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+			return c, nil
+		}))
+		stream, err := echov1.NewEchoServiceClient(cc).ServerStream(context.Background(), &echov1.EchoRequest{Message: "again"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for {
+			resp, err := stream.Recv()
+			if err != nil {
+				if tc.ok && err != io.EOF {
+					t.Errorf("refused %d times: %v", tc.refuse, err)
+				}
+				if !tc.ok {
+					wantCode(t, err, codes.Unavailable)
+				}
+				break
+			}
+			got = append(got, resp.Message)
+		}
+		if tc.ok && (len(got) == 0 || !strings.HasPrefix(got[0], "again")) {
+			t.Errorf("refused %d times: responses %q", tc.refuse, got)
+		}
+		if c.streams != tc.streams {
+			t.Errorf("refused %d times: %d streams, want %d", tc.refuse, c.streams, tc.streams)
+		}
+		cc.Close()
+		c.Close()
 	}
 }

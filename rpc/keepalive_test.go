@@ -15,6 +15,38 @@ import (
 	"github.com/shockwave-rpc/shockwave/transport/transporttest"
 )
 
+// keepaliveEvery is the clients' keepalive interval in these tests.
+const keepaliveEvery = 20 * time.Millisecond
+
+// pingingCall serves EchoService with srvOpts and dials it with keepalive
+// PINGs every keepaliveEvery (permitWithoutStream as given). It returns
+// the client connection and a bidi call that has made one round trip, so
+// a stream is open and the server has sent data; both end with the test.
+func pingingCall(t *testing.T, permitWithoutStream bool, srvOpts ...rpc.ServerOption) (*rpc.ClientConn, echov1.EchoService_BidiStreamClient) {
+	t.Helper()
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv, _, served := serveOn(t, lis, srvOpts...)
+	cc, _ := rpc.Dial(lis.Addr().String(), rpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveEvery, Timeout: 5 * time.Second, PermitWithoutStream: permitWithoutStream}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(func() {
+		cancel()
+		cc.Close()
+		srv.Stop()
+		<-served
+	})
+	stream, err := echov1.NewEchoServiceClient(cc).BidiStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	return cc, stream
+}
+
 // A client that pings more often than the server's policy allows (here
 // the default, grpc-go's: once per 5 minutes) loses its connection with
 // GOAWAY too_many_pings; the call open on it fails UNAVAILABLE and says
@@ -22,68 +54,26 @@ import (
 // connection, as grpc-go's does.
 func TestKeepaliveTooManyPings(t *testing.T) {
 	checkGoroutines(t)
-	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv, _, served := serveOn(t, lis)
-	defer func() {
-		srv.Stop()
-		<-served
-	}()
-	const every = 20 * time.Millisecond
-	cc, _ := rpc.Dial(lis.Addr().String(), rpc.WithKeepaliveParams(keepalive.ClientParameters{Time: every, Timeout: 5 * time.Second}))
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	stream, err := client.BidiStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := stream.Send(&echov1.EchoRequest{Message: "hi"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
+	cc, stream := pingingCall(t, false)
 	// Silent now: the client pings every 20 ms, the third strike ends it.
-	_, err = stream.Recv()
+	_, err := stream.Recv()
 	if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "too_many_pings") {
 		t.Fatalf("message %q, want the GOAWAY's too_many_pings", st.Message())
 	}
-	if _, err := client.Echo(ctx, &echov1.EchoRequest{}); err != nil {
+	if _, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{}); err != nil {
 		t.Fatalf("call after the GOAWAY: %v", err)
 	}
-	if got := cc.KeepaliveTime(); got != 2*every {
-		t.Fatalf("keepalive interval %v after too_many_pings, want %v", got, 2*every)
+	if got := cc.KeepaliveTime(); got != 2*keepaliveEvery {
+		t.Fatalf("keepalive interval %v after too_many_pings, want %v", got, 2*keepaliveEvery)
 	}
 }
 
-// Within the policy nothing happens: a server that permits it takes the
-// same PINGs, and a client that stays within the default sends none.
+// Within the policy nothing happens: a server that permits them takes the
+// same PINGs for as long as they come.
 func TestKeepaliveWithinPolicy(t *testing.T) {
 	checkGoroutines(t)
-	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv, _, served := serveOn(t, lis, rpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Millisecond, PermitWithoutStream: true}))
-	defer func() {
-		srv.Stop()
-		<-served
-	}()
-	const every = 20 * time.Millisecond
-	cc, _ := rpc.Dial(lis.Addr().String(), rpc.WithKeepaliveParams(keepalive.ClientParameters{Time: every, Timeout: 5 * time.Second, PermitWithoutStream: true}))
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	stream, err := client.BidiStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := stream.Send(&echov1.EchoRequest{Message: "hi"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(20 * every)
+	cc, stream := pingingCall(t, true, rpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Millisecond, PermitWithoutStream: true}))
+	time.Sleep(20 * keepaliveEvery)
 	if err := stream.Send(&echov1.EchoRequest{Message: "still"}); err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +81,8 @@ func TestKeepaliveWithinPolicy(t *testing.T) {
 		t.Fatalf("stream after 20 keepalive intervals: %v, %v", resp, err)
 	}
 	stream.CloseSend()
-	if got := cc.KeepaliveTime(); got != every {
-		t.Fatalf("keepalive interval %v, want %v", got, every)
+	if got := cc.KeepaliveTime(); got != keepaliveEvery {
+		t.Fatalf("keepalive interval %v, want %v", got, keepaliveEvery)
 	}
 }
 

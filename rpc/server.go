@@ -102,7 +102,7 @@ type Server struct {
 	services map[string]*serviceInfo
 	ts       *transport.Server
 	stopped  bool
-	calls    sync.WaitGroup
+	calls    *callCount
 }
 
 type serviceInfo struct {
@@ -131,6 +131,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s := &Server{
 		methods:  make(map[string]*methodInfo),
 		services: make(map[string]*serviceInfo),
+		calls:    newCallCount(),
 	}
 	s.opts.maxRecv = defaultMaxRecvMsgSize
 	s.opts.maxSend = defaultMaxSendMsgSize
@@ -271,7 +272,7 @@ func (s *Server) GracefulStop() {
 	if ts != nil {
 		ts.Shutdown(context.Background())
 	}
-	s.calls.Wait()
+	s.calls.wait()
 }
 
 // Stop closes every listener and connection at once; calls in flight see
@@ -282,7 +283,7 @@ func (s *Server) Stop() {
 	if ts != nil {
 		ts.Close()
 	}
-	s.calls.Wait()
+	s.calls.wait()
 }
 
 func (s *Server) stop() *transport.Server {
@@ -319,8 +320,8 @@ func (s *Server) ServeStream(st transport.ServerStream) {
 		s.writeEarly(st, 200, responseContentType(sub, codec), unknownMethodStatus(string(req.Path()), s))
 		return
 	}
-	s.calls.Add(1)
-	defer s.calls.Done()
+	s.calls.start()
+	defer s.calls.end()
 	c := getServerCall()
 	if err := c.init(s, st, mi, codec, sub); err != nil {
 		httpStatus := 200

@@ -30,8 +30,9 @@ func KeepaliveParams(kp keepalive.ServerParameters) ServerOption {
 
 // KeepaliveEnforcementPolicy sets what the server holds clients' PINGs to,
 // as grpc-go's option of that name. The default is grpc-go's: at most one
-// PING per 5 minutes, none while no call is open; a client that pings
-// more often has its connection closed with GOAWAY "too_many_pings".
+// PING per 5 minutes, and one per two hours while no call is open; a
+// client that pings more often has its connection closed with GOAWAY
+// "too_many_pings".
 func KeepaliveEnforcementPolicy(ep keepalive.EnforcementPolicy) ServerOption {
 	return serverOptionFunc(func(o *serverOptions) { o.pingPolicy = ep })
 }

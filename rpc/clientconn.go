@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/connectivity"
 	"github.com/shockwave-rpc/shockwave/rpc/credentials"
 	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
@@ -155,6 +156,9 @@ type ClientConn struct {
 	backoff time.Duration
 	closed  bool
 	all     map[*connRef]struct{}
+	// stateCh is closed, and replaced, when the fields GetState derives
+	// the state from change (see changedLocked).
+	stateCh chan struct{}
 	// keepaliveTime is the keepalive interval of the next connection:
 	// opts.keepalive.Time, doubled each time a server said
 	// too_many_pings.
@@ -199,7 +203,7 @@ func (r *connRef) close() {
 // "passthrough:///addr" or "unix:///path" (also "unix:path"). It does not
 // connect; the first call does.
 func Dial(target string, opts ...DialOption) (*ClientConn, error) {
-	cc := &ClientConn{target: target, all: make(map[*connRef]struct{})}
+	cc := &ClientConn{target: target, all: make(map[*connRef]struct{}), stateCh: make(chan struct{})}
 	cc.dialCtx, cc.dialStop = context.WithCancel(context.Background())
 	cc.opts.dialTimeout = 20 * time.Second
 	cc.opts.minBackoff = 100 * time.Millisecond
@@ -282,6 +286,7 @@ func (cc *ClientConn) Close() error {
 		return ErrClientConnClosing
 	}
 	cc.closed = true
+	cc.changedLocked()
 	refs := make([]*connRef, 0, len(cc.all))
 	for r := range cc.all {
 		refs = append(refs, r)
@@ -321,14 +326,7 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 		if r := cc.cur; r != nil {
 			select {
 			case <-r.tc.Done():
-				// GOAWAY or failure: calls in flight may finish on it,
-				// new ones go to a new connection.
-				cc.cur = nil
-				if tooManyPings(r.tc.Err()) && cc.keepaliveTime > 0 {
-					// grpc-go's client does the same (and logs it).
-					cc.keepaliveTime = min(cc.keepaliveTime, maxKeepaliveTime/2) * 2
-				}
-				delete(cc.all, r)
+				cc.dropCurLocked()
 				cc.mu.Unlock()
 				r.retire()
 				continue
@@ -357,6 +355,7 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 			}
 			wait = make(chan struct{})
 			cc.dialing = wait
+			cc.changedLocked()
 			cc.dials.Add(1)
 			go cc.dial(wait)
 		}
@@ -372,6 +371,87 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 		cc.mu.Unlock()
 		if !ok && !waitForReady && err != nil {
 			return nil, status.Error(codes.Unavailable, "connection error: "+err.Error())
+		}
+	}
+}
+
+// dropCurLocked lets go of the current connection, whose Done is closed
+// (GOAWAY or failure): calls in flight may finish on it, new ones go to a
+// new connection. The caller retires it after unlocking.
+func (cc *ClientConn) dropCurLocked() {
+	r := cc.cur
+	cc.cur = nil
+	delete(cc.all, r)
+	if tooManyPings(r.tc.Err()) && cc.keepaliveTime > 0 {
+		// grpc-go's client does the same (and logs it).
+		cc.keepaliveTime = min(cc.keepaliveTime, maxKeepaliveTime/2) * 2
+	}
+	cc.changedLocked()
+}
+
+// changedLocked wakes WaitForStateChange: a field the state derives from
+// changed.
+func (cc *ClientConn) changedLocked() {
+	close(cc.stateCh)
+	cc.stateCh = make(chan struct{})
+}
+
+// GetState reports the connection's state, as grpc-go's ClientConn.GetState
+// does. Connections are made on demand: a ClientConn is IDLE until a call
+// or Connect, and again after it lost its connection.
+func (cc *ClientConn) GetState() connectivity.State {
+	s, _, _ := cc.state()
+	return s
+}
+
+// state returns the state, the channel closed when it may change, and the
+// Done channel of the current connection, whose closing changes it too.
+func (cc *ClientConn) state() (connectivity.State, <-chan struct{}, <-chan struct{}) {
+	cc.mu.Lock()
+	var gone *connRef
+	if r := cc.cur; r != nil {
+		select {
+		case <-r.tc.Done():
+			cc.dropCurLocked()
+			gone = r
+		default:
+		}
+	}
+	var s connectivity.State
+	var done <-chan struct{}
+	switch {
+	case cc.closed:
+		s = connectivity.Shutdown
+	case cc.cur != nil:
+		s, done = connectivity.Ready, cc.cur.tc.Done()
+	case cc.dialing != nil:
+		s = connectivity.Connecting
+	case cc.lastErr != nil:
+		s = connectivity.TransientFailure
+	default:
+		s = connectivity.Idle
+	}
+	ch := cc.stateCh
+	cc.mu.Unlock()
+	if gone != nil {
+		gone.retire()
+	}
+	return s, ch, done
+}
+
+// WaitForStateChange waits until the state differs from source, and
+// reports true, or until ctx ends, and reports false, as grpc-go's.
+func (cc *ClientConn) WaitForStateChange(ctx context.Context, source connectivity.State) bool {
+	for {
+		s, changed, gone := cc.state()
+		if s != source {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-gone:
+		case <-ctx.Done():
+			return false
 		}
 	}
 }
@@ -406,6 +486,7 @@ func (cc *ClientConn) dial(done chan struct{}) {
 	defer close(done)
 	defer cc.mu.Unlock()
 	cc.dialing = nil
+	cc.changedLocked()
 	if err != nil {
 		cc.lastErr = err
 		if cc.backoff == 0 {

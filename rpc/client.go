@@ -373,11 +373,7 @@ func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method st
 // comes first: it wakes a RecvMsg, SendMsg or Header waiting in the
 // transport, so that recvMu, sendMu and headOnce are free soon.
 func (cs *clientStream) ctxDone() {
-	cs.releaseMu.Lock()
-	if !cs.released {
-		cs.st.Cancel(transport.Cancel)
-	}
-	cs.releaseMu.Unlock()
+	cs.cancelCurrent()
 	cs.recvMu.Lock()
 	defer cs.recvMu.Unlock()
 	if !cs.ended {
@@ -430,35 +426,55 @@ func (cs *clientStream) open(first bool) (*connRef, transport.ClientStream, erro
 	return ref, st, nil
 }
 
-// replay sends a call's one request (server streaming) again on a new
-// stream, after the server did not process it: transparent retry, for
-// which grpc-go keeps the request too. The old stream and its connection
-// are let go.
-func (cs *clientStream) replay() error {
-	cs.sendMu.Lock()
-	defer cs.sendMu.Unlock()
-	if cs.closed || cs.sendBuf == nil {
-		return errNoReplay
+// cancelCurrent resets the call's current stream, unless it was released
+// (the transport may have reused it). Under releaseMu, as a replay swaps
+// the stream under it: for callers not otherwise ordered with a replay.
+func (cs *clientStream) cancelCurrent() {
+	cs.releaseMu.Lock()
+	if !cs.released {
+		cs.st.Cancel(transport.Cancel)
+	}
+	cs.releaseMu.Unlock()
+}
+
+// maxReplay is the largest request a server-streaming call keeps for a
+// replay, as grpc-go's retry buffer (256 KiB per call); a larger one is
+// not sent again.
+const maxReplay = 256 << 10
+
+// replayLocked opens a new stream for a call with one request (server
+// streaming) after the server did not process the first, and sends the
+// request on it if it was sent (else the coming SendMsg will): transparent
+// retry, for which grpc-go keeps the request too. The old stream and its
+// connection are let go. swapped reports whether the new stream took the
+// old one's place, even if sending on it then failed. Called with sendMu.
+func (cs *clientStream) replayLocked() (swapped bool, err error) {
+	if cs.closed || (cs.sent && cs.sendBuf == nil) {
+		return false, errNoReplay
 	}
 	ref, st, err := cs.open(false)
 	if err != nil {
-		return err
+		return false, err
 	}
-	// Under releaseMu: ctxDone resets whichever stream is current.
+	// Under releaseMu: cancelCurrent resets whichever stream is current.
 	cs.releaseMu.Lock()
 	old, oldRef := cs.st, cs.ref
 	cs.ref, cs.st = ref, st
 	cs.releaseMu.Unlock()
 	old.Close()
 	oldRef.release()
-	if _, err := st.Write(*cs.sendBuf); err != nil {
-		return err
+	if !cs.sent {
+		return true, nil
 	}
-	return st.CloseSend(nil)
+	if _, err := st.Write(*cs.sendBuf); err != nil {
+		return true, err
+	}
+	return true, st.CloseSend(nil)
 }
 
 // errNoReplay stands for a request that cannot be sent again (the call
-// ended meanwhile); it is no transport error, so it is not retried.
+// ended meanwhile, or it was too large to keep); the call then fails with
+// the refusal.
 var errNoReplay = errors.New("rpc: request not kept for a replay")
 
 func (cs *clientStream) Context() context.Context { return cs.ctx }
@@ -495,9 +511,9 @@ func (cs *clientStream) SendMsg(m any) error {
 		return err
 	}
 	_, err = cs.st.Write(*cs.sendBuf)
-	if cs.desc.ClientStreams && cap(*cs.sendBuf) > 64<<10 {
+	if (cs.desc.ClientStreams && cap(*cs.sendBuf) > 64<<10) || len(*cs.sendBuf) > maxReplay {
 		// (The one request of a call is kept until the response head
-		// comes, for a replay; see waitHead.)
+		// comes, for a replay, if it is not too large; see waitHead.)
 		putBuf(cs.sendBuf)
 		cs.sendBuf = nil
 	}
@@ -547,11 +563,27 @@ func (cs *clientStream) CloseSend() error {
 func (cs *clientStream) waitHead() error {
 	cs.headOnce.Do(func() {
 		resp, err := cs.st.Response()
-		for err != nil && !cs.desc.ClientStreams && cs.retry.again(cs.ctx, err) {
+		for err != nil && !cs.desc.ClientStreams {
 			// The server did not process the one request: it goes
-			// again on a new stream (see replay).
-			if err = cs.replay(); err == nil {
+			// again on a new stream (see replayLocked), under the
+			// transparent-retry rules.
+			cs.sendMu.Lock()
+			again := cs.retry.again(cs.ctx, err)
+			var swapped bool
+			var rerr error
+			if again {
+				swapped, rerr = cs.replayLocked()
+			}
+			cs.sendMu.Unlock()
+			if !again || rerr == errNoReplay {
+				break // the call fails with the refusal
+			}
+			if swapped {
+				// Sent (or failed sending) on the new stream: its
+				// response tells, as the server may have answered.
 				resp, err = cs.st.Response()
+			} else {
+				err = rerr // no new stream: maybe refused at once too
 			}
 		}
 		if !cs.desc.ClientStreams {
@@ -621,8 +653,9 @@ func (cs *clientStream) RecvMsg(m any) error {
 		// server answering the END_STREAM at once); the call fails with
 		// the context's status all the same, as grpc-go's does. The
 		// Connect conformance suite's cancel-before-close-send cases
-		// check it.
-		cs.st.Cancel(transport.Cancel)
+		// check it. (Through cancelCurrent: a Header call may be
+		// replaying the request in another goroutine.)
+		cs.cancelCurrent()
 		return cs.end(status.FromContextError(err).Err())
 	}
 	if err := cs.waitHead(); err != nil {

@@ -397,8 +397,12 @@ func (cc *ClientConn) changedLocked() {
 }
 
 // GetState reports the connection's state, as grpc-go's ClientConn.GetState
-// does. Connections are made on demand: a ClientConn is IDLE until a call
-// or Connect, and again after it lost its connection.
+// does. Unlike grpc-go's, a ClientConn connects on demand: it is IDLE after
+// Dial until a call or Connect, IDLE again after it lost its connection,
+// and it stays in TRANSIENT_FAILURE after a failed attempt until a call
+// or Connect tries again (past the backoff). So a readiness check calls
+// Connect(ctx), which connects and waits, rather than looping on
+// WaitForStateChange from IDLE.
 func (cc *ClientConn) GetState() connectivity.State {
 	s, _, _ := cc.state()
 	return s

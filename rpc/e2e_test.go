@@ -1148,20 +1148,23 @@ func (c *refusedLaterConn) NewStream(ctx context.Context) (transport.ClientStrea
 
 // A server-streaming call whose one request the server did not process
 // sends it again on a new stream, as grpc-go replays it; a second refusal
-// ends the call (the first attempt only is retried).
+// ends the call (the first attempt only is retried), and so does one of a
+// request larger than the 256 KiB kept for a replay, with the refusal as
+// its status.
 func TestTransparentRetryReplaysRequest(t *testing.T) {
 	checkGoroutines(t)
 	srv := rpc.NewServer()
 	echov1.RegisterEchoServiceServer(srv, &testEcho{})
 	for _, tc := range []struct {
 		refuse, streams int
+		payload         int
 		ok              bool
-	}{{1, 2, true}, {2, 2, false}} {
+	}{{1, 2, 0, true}, {2, 2, 0, false}, {1, 1, 300 << 10, false}} {
 		c := &refusedLaterConn{Conn: transporttest.NewConn(srv), refuse: tc.refuse}
 		cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
 			return c, nil
 		}))
-		stream, err := echov1.NewEchoServiceClient(cc).ServerStream(context.Background(), &echov1.EchoRequest{Message: "again"})
+		stream, err := echov1.NewEchoServiceClient(cc).ServerStream(context.Background(), &echov1.EchoRequest{Message: "again", Payload: make([]byte, tc.payload)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1173,7 +1176,9 @@ func TestTransparentRetryReplaysRequest(t *testing.T) {
 					t.Errorf("refused %d times: %v", tc.refuse, err)
 				}
 				if !tc.ok {
-					wantCode(t, err, codes.Unavailable)
+					if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "REFUSED_STREAM") {
+						t.Errorf("refused %d times: message %q, want the refusal", tc.refuse, st.Message())
+					}
 				}
 				break
 			}
@@ -1184,6 +1189,38 @@ func TestTransparentRetryReplaysRequest(t *testing.T) {
 		}
 		if c.streams != tc.streams {
 			t.Errorf("refused %d times: %d streams, want %d", tc.refuse, c.streams, tc.streams)
+		}
+		cc.Close()
+		c.Close()
+	}
+}
+
+// A call that reaches a stopped server through a transport the server does
+// not own (here the in-memory one) is refused UNAVAILABLE and runs no
+// handler: Stop and GracefulStop return with no handler left to come.
+func TestStoppedServerRefusesCalls(t *testing.T) {
+	checkGoroutines(t)
+	for _, graceful := range []bool{false, true} {
+		srv := rpc.NewServer()
+		impl := &testEcho{started: make(chan string, 1)}
+		echov1.RegisterEchoServiceServer(srv, impl)
+		c := transporttest.NewConn(srv)
+		cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+			return c, nil
+		}))
+		if graceful {
+			srv.GracefulStop()
+		} else {
+			srv.Stop()
+		}
+		_, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{Message: "hi"})
+		if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "stopped") {
+			t.Fatalf("message %q", st.Message())
+		}
+		select {
+		case m := <-impl.started:
+			t.Fatalf("a handler ran after the server stopped (%q)", m)
+		default:
 		}
 		cc.Close()
 		c.Close()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/keepalive"
@@ -103,6 +104,10 @@ type Server struct {
 	ts       *transport.Server
 	stopped  bool
 	calls    *callCount
+	// refusing: Stop began, or GracefulStop's drain ended; calls that
+	// arrive now are refused, so none starts after calls.wait returns
+	// (a transport other than the server's own may still deliver them).
+	refusing atomic.Bool
 }
 
 type serviceInfo struct {
@@ -226,6 +231,10 @@ func (s *Server) GetServiceInfo() map[string]ServiceInfo {
 	return out
 }
 
+// errServerStopped answers a call that arrives once the server stopped
+// (grpc-go's ServeHTTP says the same).
+var errServerStopped = status.New(codes.Unavailable, "the server has been stopped")
+
 // ErrServerStopped is returned by Serve on a server that was stopped.
 var ErrServerStopped = errors.New("rpc: the server has been stopped")
 
@@ -272,6 +281,7 @@ func (s *Server) GracefulStop() {
 	if ts != nil {
 		ts.Shutdown(context.Background())
 	}
+	s.refusing.Store(true)
 	s.calls.wait()
 }
 
@@ -279,6 +289,7 @@ func (s *Server) GracefulStop() {
 // their contexts cancelled and their clients UNAVAILABLE. It returns once
 // the handlers have returned.
 func (s *Server) Stop() {
+	s.refusing.Store(true)
 	ts := s.stop()
 	if ts != nil {
 		ts.Close()
@@ -322,6 +333,13 @@ func (s *Server) ServeStream(st transport.ServerStream) {
 	}
 	s.calls.start()
 	defer s.calls.end()
+	if s.refusing.Load() {
+		// After the count went up, so that a stop's wait either sees
+		// this call or it sees the flag (both atomics are sequentially
+		// consistent).
+		s.writeEarly(st, 200, responseContentType(sub, codec), errServerStopped)
+		return
+	}
 	c := getServerCall()
 	if err := c.init(s, st, mi, codec, sub); err != nil {
 		httpStatus := 200

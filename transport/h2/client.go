@@ -79,8 +79,7 @@ func (cc *ClientConn) readLoop() {
 	c := cc.c
 	err := c.readLoop()
 	c.mu.Lock()
-	c.readEndedLocked(err)
-	cc.goneLocked(c.err)
+	c.readEndedLocked(err) // closing marks the connection gone
 	c.mu.Unlock()
 	<-c.writerDone
 	c.nc.Close()
@@ -126,7 +125,6 @@ func (cc *ClientConn) Close() error {
 		c.writerCond.Broadcast()
 	}
 	c.closeLocked(transport.ErrConnClosed, closeNow)
-	cc.goneLocked(transport.ErrConnClosed)
 	c.mu.Unlock()
 	<-cc.readerDone
 	return nil
@@ -192,7 +190,7 @@ func (cc *ClientConn) NewStream(ctx context.Context) (transport.ClientStream, er
 // assignIDLocked gives a client stream its ID as its head goes out, so IDs
 // reach the server in increasing order (RFC 9113 §5.1.1).
 func (c *conn) assignIDLocked(st *stream) error {
-	if c.cc.isGone || c.closing || c.nextID > maxWindow {
+	if c.cc.isGone { // closing, GOAWAY, or the stream IDs used up
 		// Nothing of the stream left: safe to retry elsewhere.
 		st.markResetLocked(transport.StreamError{Code: transport.RefusedStream, Unprocessed: true})
 		return st.errLocked()

@@ -180,17 +180,21 @@ func (s *Server) Watch(req *healthv1.HealthCheckRequest, stream healthv1.Health_
 	}()
 
 	ctx := stream.Context()
-	sent := healthv1.HealthCheckResponse_ServingStatus(-1)
+	// Whether anything was sent is its own flag: any int32 is a status an
+	// application may set (an unknown enum value, -1 included), so no
+	// value can stand for "nothing sent yet".
+	var sent healthv1.HealthCheckResponse_ServingStatus
+	first := true
 	for {
 		select {
 		case st := <-w:
-			if st == sent {
+			if st == sent && !first {
 				continue
 			}
 			if err := stream.Send(&healthv1.HealthCheckResponse{Status: st}); err != nil {
 				return err
 			}
-			sent = st
+			sent, first = st, false
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
 		}

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/shockwave-rpc/shockwave/internal/rpctest"
 	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
 	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
@@ -24,22 +25,6 @@ import (
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/transporttest"
 )
-
-// rawCodec puts messages on the wire as the bytes they are, so that the
-// fuzzer's request reaches the server unchanged, invalid protobuf included,
-// and the response comes back undecoded for the checks to decode.
-type rawCodec struct{}
-
-func (rawCodec) Name() string { return rpc.CodecNameProto }
-
-func (rawCodec) MarshalAppend(dst []byte, v any) ([]byte, error) {
-	return append(dst, *v.(*[]byte)...), nil
-}
-
-func (rawCodec) Unmarshal(data []byte, v any) error {
-	*v.(*[]byte) = append([]byte(nil), data...)
-	return nil
-}
 
 // The methods FuzzHealth calls, by its method input modulo 3.
 const (
@@ -181,7 +166,7 @@ func FuzzHealth(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		raw := rpc.ForceCodec(rawCodec{})
+		raw := rpc.ForceCodec(rpctest.RawCodec{})
 
 		switch method % 3 {
 		case fuzzCheck, fuzzWatch:

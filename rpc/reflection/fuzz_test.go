@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shockwave-rpc/shockwave/internal/rpctest"
 	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
 	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
 	reflectionv1 "github.com/shockwave-rpc/shockwave/proto/grpc/reflection/v1"
@@ -34,22 +35,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 )
-
-// rawCodec puts messages on the wire as the bytes they are, so that the
-// fuzzer's requests reach the server unchanged, invalid protobuf included,
-// and responses come back undecoded for the checks to decode.
-type rawCodec struct{}
-
-func (rawCodec) Name() string { return rpc.CodecNameProto }
-
-func (rawCodec) MarshalAppend(dst []byte, v any) ([]byte, error) {
-	return append(dst, *v.(*[]byte)...), nil
-}
-
-func (rawCodec) Unmarshal(data []byte, v any) error {
-	*v.(*[]byte) = append([]byte(nil), data...)
-	return nil
-}
 
 // maxFuzzRequests bounds the requests one input sends, to keep an
 // execution short.
@@ -300,7 +285,7 @@ func FuzzReflection(f *testing.F) {
 		callCtx, cancelCall := context.WithCancel(ctx)
 		defer cancelCall()
 		desc := &rpc.StreamDesc{StreamName: "ServerReflectionInfo", ServerStreams: true, ClientStreams: true}
-		st, err := cc.NewStream(callCtx, desc, method, rpc.ForceCodec(rawCodec{}))
+		st, err := cc.NewStream(callCtx, desc, method, rpc.ForceCodec(rpctest.RawCodec{}))
 		if err != nil {
 			t.Fatalf("NewStream: %v", err)
 		}
@@ -353,7 +338,7 @@ func FuzzReflection(f *testing.F) {
 		ss.checkFiles(t, builds)
 
 		// The server serves the next call.
-		probe, err := cc.NewStream(ctx, desc, method, rpc.ForceCodec(rawCodec{}))
+		probe, err := cc.NewStream(ctx, desc, method, rpc.ForceCodec(rpctest.RawCodec{}))
 		if err != nil {
 			t.Fatalf("NewStream after the fuzzed call: %v", err)
 		}

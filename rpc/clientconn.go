@@ -323,15 +323,12 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 			cc.mu.Unlock()
 			return nil, ErrClientConnClosing
 		}
+		if gone := cc.dropGoneLocked(); gone != nil {
+			cc.mu.Unlock()
+			gone.retire()
+			continue
+		}
 		if r := cc.cur; r != nil {
-			select {
-			case <-r.tc.Done():
-				cc.dropCurLocked()
-				cc.mu.Unlock()
-				r.retire()
-				continue
-			default:
-			}
 			r.active.Add(1)
 			cc.mu.Unlock()
 			return r, nil
@@ -375,11 +372,20 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 	}
 }
 
-// dropCurLocked lets go of the current connection, whose Done is closed
+// dropGoneLocked lets go of the current connection if its Done is closed
 // (GOAWAY or failure): calls in flight may finish on it, new ones go to a
-// new connection. The caller retires it after unlocking.
-func (cc *ClientConn) dropCurLocked() {
+// new connection. It returns the connection let go, which the caller
+// retires after unlocking, or nil.
+func (cc *ClientConn) dropGoneLocked() *connRef {
 	r := cc.cur
+	if r == nil {
+		return nil
+	}
+	select {
+	case <-r.tc.Done():
+	default:
+		return nil
+	}
 	cc.cur = nil
 	delete(cc.all, r)
 	if tooManyPings(r.tc.Err()) && cc.keepaliveTime > 0 {
@@ -387,6 +393,7 @@ func (cc *ClientConn) dropCurLocked() {
 		cc.keepaliveTime = min(cc.keepaliveTime, maxKeepaliveTime/2) * 2
 	}
 	cc.changedLocked()
+	return r
 }
 
 // changedLocked wakes WaitForStateChange: a field the state derives from
@@ -412,15 +419,7 @@ func (cc *ClientConn) GetState() connectivity.State {
 // Done channel of the current connection, whose closing changes it too.
 func (cc *ClientConn) state() (connectivity.State, <-chan struct{}, <-chan struct{}) {
 	cc.mu.Lock()
-	var gone *connRef
-	if r := cc.cur; r != nil {
-		select {
-		case <-r.tc.Done():
-			cc.dropCurLocked()
-			gone = r
-		default:
-		}
-	}
+	gone := cc.dropGoneLocked()
 	var s connectivity.State
 	var done <-chan struct{}
 	switch {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
-	"net"
 	"strconv"
 	"sync"
 	"testing"
@@ -294,36 +293,10 @@ func TestBufferedCapCreditsOnReceipt(t *testing.T) {
 func TestBufferedCapClient(t *testing.T) {
 	checkGoroutines(t)
 	const bufCap = 512 << 10
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := l.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cc, err := h2.Dial(ctx, l.Addr().String(), h2.WithMaxBufferedBytes(bufCap))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	sc := <-accepted
-	if sc == nil {
-		t.Fatal("accept failed")
-	}
-	defer sc.Close()
-	sc.SetDeadline(time.Now().Add(20 * time.Second)) // a safety net
-	p := newFlowPeer(newRawPeer(t, sc))
-	if err := p.fr.ReadClientPreface(); err != nil {
-		t.Fatal(err)
-	}
+	cc, raw := acceptRaw(t, ctx, 20*time.Second, h2.WithMaxBufferedBytes(bufCap))
+	p := newFlowPeer(raw)
 	p.out = frames.AppendSettings(p.out)
 	p.sync()
 

@@ -1,6 +1,7 @@
 package h2_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/shockwave-rpc/shockwave/frames"
 	"github.com/shockwave-rpc/shockwave/hpack"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
 )
 
 // rawPeer speaks HTTP/2 frame by frame, for tests that must send what a
@@ -40,6 +42,44 @@ func dialRaw(t *testing.T, addr string, settings ...frames.Setting) *rawPeer {
 	p.out = frames.AppendSettings(p.out, settings...)
 	p.flush()
 	return p
+}
+
+// acceptRaw dials a ClientConn (with opts) to a listener and returns it
+// with the server side of the connection as a raw peer, the client preface
+// read; the SETTINGS exchange is the test's. Both close with the test. The
+// peer's socket has a deadline of safety (against a hung test, not
+// synchronisation).
+func acceptRaw(t *testing.T, ctx context.Context, safety time.Duration, opts ...h2.Option) (*h2.ClientConn, *rawPeer) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	cc, err := h2.Dial(ctx, l.Addr().String(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	sc := <-accepted
+	if sc == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { sc.Close() })
+	sc.SetDeadline(time.Now().Add(safety))
+	p := newRawPeer(t, sc)
+	if err := p.fr.ReadClientPreface(); err != nil {
+		t.Fatal(err)
+	}
+	return cc, p
 }
 
 func (p *rawPeer) flush() {

@@ -3,7 +3,6 @@ package h2_test
 import (
 	"context"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -21,38 +20,11 @@ import (
 // sides waited forever (seen in grpc's channel_soak interop case).
 func TestStreamOpenedAfterWindowSettingsUsesNewWindow(t *testing.T) {
 	checkGoroutines(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := l.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cc, err := h2.Dial(ctx, l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	sc := <-accepted
-	if sc == nil {
-		t.Fatal("accept failed")
-	}
-	defer sc.Close()
-	// A safety net: with the bug the transfer stalls and this fails the
+	// With the bug the transfer stalls: the socket's deadline fails the
 	// test instead of hanging it.
-	sc.SetDeadline(time.Now().Add(10 * time.Second))
-	p := newRawPeer(t, sc)
-	if err := p.fr.ReadClientPreface(); err != nil {
-		t.Fatal(err)
-	}
+	cc, p := acceptRaw(t, ctx, 10*time.Second)
 	p.out = frames.AppendSettings(p.out) // server preface: default window
 	p.flush()
 	p.until(func(f *frames.Frame) bool { return f.Type == frames.FrameSettings && f.IsAck() })
@@ -109,37 +81,9 @@ func TestStreamOpenedAfterWindowSettingsUsesNewWindow(t *testing.T) {
 // ~1000 runs of rpc's TestCancelledStreamsReleaseConnection under load).
 func TestStreamOpenedAfterWindowGrowthUsesNewWindow(t *testing.T) {
 	checkGoroutines(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := l.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cc, err := h2.Dial(ctx, l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	sc := <-accepted
-	if sc == nil {
-		t.Fatal("accept failed")
-	}
-	defer sc.Close()
-	// A safety net against a hung test, not synchronisation.
-	sc.SetDeadline(time.Now().Add(10 * time.Second))
-	p := newRawPeer(t, sc)
-	if err := p.fr.ReadClientPreface(); err != nil {
-		t.Fatal(err)
-	}
+	cc, p := acceptRaw(t, ctx, 10*time.Second)
 	p.out = frames.AppendSettings(p.out)
 	p.flush()
 	p.until(func(f *frames.Frame) bool { return f.Type == frames.FrameSettings && f.IsAck() })

@@ -130,7 +130,7 @@ func TestContinuationFlood(t *testing.T) {
 		r := NewReader(&floodReader{head: rawFrame(FrameHeaders, 0, 1, 0x82), frameLen: DefaultMaxFrameSize})
 		_, err := r.ReadFrame()
 		wantConnErr(t, err, ErrCodeEnhanceYourCalm)
-		if cap(r.block) > DefaultMaxHeaderBlockSize || len(r.buf) > HeaderLen+DefaultMaxFrameSize {
+		if cap(r.block) > DefaultMaxHeaderBlockSize || len(r.buf) > BulkReadSize {
 			t.Fatalf("buffered %d block, %d read buffer", cap(r.block), len(r.buf))
 		}
 	})

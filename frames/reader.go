@@ -21,13 +21,19 @@ const (
 	DefaultMaxContinuations = 64
 )
 
+// BulkReadSize is the read buffer of a Reader whose peer sends in bulk:
+// large enough that a read(2) takes what a peer's write of several frames
+// put in the socket.
+const BulkReadSize = 64 << 10
+
 // errBadRead reports an io.Reader that broke its contract.
 var errBadRead = errors.New("frames: io.Reader returned an invalid count")
 
 // Reader reads frames from a byte stream through a buffer it owns. The buffer
-// holds one maximum-size frame plus its header and never grows past that;
-// smaller frames are served from it many at a time, so a connection makes
-// few read calls.
+// holds one maximum-size frame plus its header; smaller frames are served
+// from it many at a time, so a connection makes few read calls. A Reader
+// whose reads keep filling the buffer (a peer streaming DATA faster than
+// it is parsed) grows it once to BulkReadSize; others keep the small one.
 //
 // A Reader is not safe for concurrent use: a connection has one reader
 // goroutine.
@@ -36,6 +42,10 @@ type Reader struct {
 	buf  []byte // buffered input is buf[rpos:wpos]
 	rpos int
 	wpos int
+	// bulk is set when a read filled all of a space over half the buffer
+	// (the peer had more to give): the next fill grows the buffer to
+	// BulkReadSize.
+	bulk bool
 	// srcErr is an error from src that arrived together with data; it is
 	// reported once the buffered data no longer suffices.
 	srcErr error
@@ -303,9 +313,20 @@ func (r *Reader) fill(n int) error {
 		return nil
 	}
 	// Grow only to the largest frame allowed, never to a length the peer
-	// chose: n was checked against maxFrameSize by the caller.
-	if n > len(r.buf) {
-		nb := make([]byte, max(n, HeaderLen+int(r.maxFrameSize)))
+	// chose: n was checked against maxFrameSize by the caller. Or, once,
+	// to BulkReadSize for a peer that sends in bulk: with 16 KiB reads a
+	// stream of 1 KiB messages cost three times the read(2) calls, and 6%
+	// more CPU in the streaming benchmark (bench/NOTES.md).
+	size := len(r.buf)
+	if n > size {
+		size = max(n, HeaderLen+int(r.maxFrameSize))
+	}
+	if r.bulk {
+		r.bulk = false
+		size = max(size, BulkReadSize)
+	}
+	if size > len(r.buf) {
+		nb := make([]byte, size)
 		r.wpos = copy(nb, r.buf[r.rpos:r.wpos])
 		r.rpos = 0
 		r.buf = nb
@@ -318,9 +339,13 @@ func (r *Reader) fill(n int) error {
 			r.srcErr = nil
 			return err
 		}
+		space := len(r.buf) - r.wpos
 		m, err := r.src.Read(r.buf[r.wpos:])
-		if m < 0 || m > len(r.buf)-r.wpos {
+		if m < 0 || m > space {
 			return errBadRead
+		}
+		if m == space && 2*space > len(r.buf) && len(r.buf) < BulkReadSize {
+			r.bulk = true
 		}
 		r.wpos += m
 		if err != nil {

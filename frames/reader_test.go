@@ -262,3 +262,56 @@ func TestReadFramePoisonsExpiredViews(t *testing.T) {
 		}
 	}
 }
+
+// A peer that keeps the socket full (reads fill all the space given) gets
+// the bulk read buffer, once; one whose frames arrive a few at a time keeps
+// the small buffer. Either way every frame comes out intact.
+func TestReaderBulkGrowth(t *testing.T) {
+	var stream []byte
+	for i := 0; i < 200; i++ {
+		stream = AppendData(stream, 1, false, bytes.Repeat([]byte{byte(i)}, 1000))
+	}
+	read := func(t *testing.T, src io.Reader) *Reader {
+		t.Helper()
+		r := NewReader(src)
+		for i := 0; i < 200; i++ {
+			f, err := r.ReadFrame()
+			if err != nil {
+				t.Fatalf("frame %d: %v", i, err)
+			}
+			if len(f.Data) != 1000 || f.Data[0] != byte(i) || f.Data[999] != byte(i) {
+				t.Fatalf("frame %d: %d bytes starting %d", i, len(f.Data), f.Data[0])
+			}
+		}
+		if _, err := r.ReadFrame(); err != io.EOF {
+			t.Fatalf("after the last frame: %v, want EOF", err)
+		}
+		return r
+	}
+	t.Run("bulk", func(t *testing.T) {
+		if r := read(t, bytes.NewReader(stream)); len(r.buf) != BulkReadSize {
+			t.Fatalf("read buffer %d, want %d", len(r.buf), BulkReadSize)
+		}
+	})
+	t.Run("trickle", func(t *testing.T) {
+		// Reads of at most three frames never fill the 16 KiB buffer.
+		if r := read(t, &chunkReader{b: stream, n: 3 * 1009}); len(r.buf) != HeaderLen+DefaultMaxFrameSize {
+			t.Fatalf("read buffer %d, want %d", len(r.buf), HeaderLen+DefaultMaxFrameSize)
+		}
+	})
+}
+
+// chunkReader returns at most n bytes a read.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.b)
+	c.b = c.b[k:]
+	return k, nil
+}

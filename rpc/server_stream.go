@@ -42,7 +42,11 @@ type serverCall struct {
 	mr     msgReader
 	req    []byte  // the unary request's payload
 	reqBuf *[]byte // its pooled buffer, when not a view into mr
-	recvd  int
+
+	// sendBuf is where SendMsg marshals; a pooled call keeps it, up to
+	// maxKeptSendBuf.
+	sendBuf *[]byte
+	recvd   int
 
 	headerSent bool
 	finished   bool
@@ -63,6 +67,10 @@ type serverCall struct {
 	gen   uint64
 	ended bool
 }
+
+// maxKeptSendBuf bounds the send buffer a pooled call keeps, so that one
+// large response does not pin its buffer in the pool for good.
+const maxKeptSendBuf = 16 << 10
 
 var serverCalls = sync.Pool{New: func() any {
 	c := new(serverCall)
@@ -159,6 +167,10 @@ func (c *serverCall) release() {
 		putBuf(c.reqBuf)
 	}
 	c.req, c.reqBuf = nil, nil
+	if c.sendBuf != nil && cap(*c.sendBuf) > maxKeptSendBuf {
+		putBuf(c.sendBuf)
+		c.sendBuf = nil
+	}
 	c.mr.reset()
 	c.srv, c.st, c.mi, c.codec, c.parent = nil, nil, nil, nil, nil
 	c.recvComp, c.sendComp, c.headerComp = nil, nil, nil
@@ -348,16 +360,21 @@ func (c *serverCall) sendMsg(m any, flush bool) error {
 	if c.finished {
 		return errCallFinished
 	}
-	bp, err := marshalEnvelope(getBuf(0), c.codec, m, c.sendComp, c.srv.opts.maxSend)
+	// One buffer for all the call's messages (and, kept with the pooled
+	// call, the next calls'): a streaming handler's SendMsg then costs no
+	// pool round trips.
+	if c.sendBuf == nil {
+		c.sendBuf = getBuf(0)
+	}
+	bp, err := marshalEnvelope(c.sendBuf, c.codec, m, c.sendComp, c.srv.opts.maxSend)
+	c.sendBuf = bp
 	if err != nil {
-		putBuf(bp)
 		return err
 	}
 	if !c.headerSent {
 		c.writeHeader()
 	}
-	_, err = c.st.Write(*bp)
-	putBuf(bp)
+	_, err = c.st.Write(*bp) // copies: the buffer is ours again on return
 	if err == nil && flush {
 		err = c.st.Flush()
 	}

@@ -297,22 +297,32 @@ func (c *conn) onNewStream(f *frames.Frame) error {
 }
 
 func (c *conn) onData(f *frames.Frame) error {
-	id := f.StreamID
 	n := int64(f.Length) // flow control counts padding too (RFC 9113 §6.1)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	// RFC 9113 §6.9.1: the receiver of more than the connection window
 	// allows treats it as a connection error FLOW_CONTROL_ERROR.
 	if n > c.recvWin {
+		c.mu.Unlock()
 		return errConnFlow
 	}
 	c.recvWin -= n
-	// The connection window is credited on receipt, in batches, unless
-	// the connection holds its cap of unread bytes; deferred, so that
-	// the cap counts this frame's data too. The stream windows (credited
-	// as handlers read) bound what each stream buffers.
 	c.recvUnacked += n
-	defer c.connCreditLocked()
+	err := c.onStreamDataLocked(f, n)
+	// The connection window is credited on receipt, in batches, unless
+	// the connection holds its cap of unread bytes; after the stream has
+	// the data, so that the cap counts this frame's data too. The stream
+	// windows (credited as handlers read) bound what each stream buffers.
+	// (No defers here: with this many returns Go cannot open-code them,
+	// and the runtime's deferreturn showed in the streaming profile.)
+	c.connCreditLocked()
+	c.mu.Unlock()
+	return err
+}
+
+// onStreamDataLocked hands a DATA frame of n flow-controlled bytes, already
+// charged to the connection window, to its stream.
+func (c *conn) onStreamDataLocked(f *frames.Frame, n int64) error {
+	id := f.StreamID
 	if n == 0 && !f.StreamEnded() && !c.emptyFlood.allow() {
 		return errEmptyFlood
 	}

@@ -22,7 +22,7 @@ func FuzzReadFrame(f *testing.F) {
 		r.SetMaxContinuations(8)
 		for range 1000 {
 			fr, err := r.ReadFrame()
-			if len(r.buf) > HeaderLen+int(r.maxFrameSize) || cap(r.block) > int(r.maxBlockSize) {
+			if len(r.buf) > max(HeaderLen+int(r.maxFrameSize), BulkReadSize) || cap(r.block) > int(r.maxBlockSize) {
 				t.Fatalf("memory over the limits: buffer %d, block %d", len(r.buf), cap(r.block))
 			}
 			var se *StreamError

@@ -302,7 +302,7 @@ type clientStream struct {
 	ref    *connRef
 	st     transport.ClientStream
 	// retry counts the transparent retries: at open, and (replay) when
-	// the server did not process a call's one request.
+	// the server did not process what the call sent.
 	retry transparentRetry
 
 	sendMu  sync.Mutex
@@ -310,6 +310,11 @@ type clientStream struct {
 	closed  bool // the transport stream is released
 	sendErr error
 	sendBuf *[]byte
+	// kept holds the messages a call with a request stream has sent, for
+	// a replay, until the response head commits the call or they pass
+	// maxReplay (then noKeep): grpc-go's retry buffer.
+	kept   *[]byte
+	noKeep bool
 
 	headOnce      sync.Once
 	resp          *transport.Response
@@ -437,19 +442,19 @@ func (cs *clientStream) cancelCurrent() {
 	cs.releaseMu.Unlock()
 }
 
-// maxReplay is the largest request a server-streaming call keeps for a
-// replay, as grpc-go's retry buffer (256 KiB per call); a larger one is
-// not sent again.
+// maxReplay is the most a call keeps of what it sent, for a replay, as
+// grpc-go's retry buffer (256 KiB per call); a call that sent more is not
+// replayed.
 const maxReplay = 256 << 10
 
-// replayLocked opens a new stream for a call with one request (server
-// streaming) after the server did not process the first, and sends the
-// request on it if it was sent (else the coming SendMsg will): transparent
-// retry, for which grpc-go keeps the request too. The old stream and its
-// connection are let go. swapped reports whether the new stream took the
-// old one's place, even if sending on it then failed. Called with sendMu.
+// replayLocked opens a new stream for a call after the server did not
+// process the first, and sends on it what the call sent (else the coming
+// SendMsg will): transparent retry, for which grpc-go keeps the request
+// too. The old stream and its connection are let go. swapped reports
+// whether the new stream took the old one's place, even if sending on it
+// then failed. Called with sendMu.
 func (cs *clientStream) replayLocked() (swapped bool, err error) {
-	if cs.closed || (cs.sent && cs.sendBuf == nil) {
+	if cs.closed || (!cs.desc.ClientStreams && cs.sent && cs.sendBuf == nil) || (cs.desc.ClientStreams && cs.noKeep) {
 		return false, errNoReplay
 	}
 	ref, st, err := cs.open(false)
@@ -463,6 +468,21 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 	cs.releaseMu.Unlock()
 	old.Close()
 	oldRef.release()
+	if cs.desc.ClientStreams {
+		// open has flushed the head; what was sent follows it.
+		if cs.kept != nil && len(*cs.kept) > 0 {
+			if _, err := st.Write(*cs.kept); err != nil {
+				return true, err
+			}
+			if !cs.sent {
+				return true, st.Flush()
+			}
+		}
+		if cs.sent {
+			return true, st.CloseSend(nil)
+		}
+		return true, nil
+	}
 	if !cs.sent {
 		return true, nil
 	}
@@ -470,6 +490,60 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 		return true, err
 	}
 	return true, st.CloseSend(nil)
+}
+
+// keepLocked adds an envelope to what a call with a request stream keeps
+// for a replay, or stops keeping past maxReplay. Called with sendMu.
+func (cs *clientStream) keepLocked(env []byte) {
+	if cs.noKeep {
+		return
+	}
+	if cs.kept == nil {
+		cs.kept = getBuf(len(env))
+	}
+	if len(*cs.kept)+len(env) > maxReplay {
+		cs.dropKeptLocked()
+		return
+	}
+	*cs.kept = append(*cs.kept, env...)
+}
+
+// dropKeptLocked ends keeping: the call is committed (or sent too much).
+func (cs *clientStream) dropKeptLocked() {
+	cs.noKeep = true
+	if cs.kept != nil {
+		putBuf(cs.kept)
+		cs.kept = nil
+	}
+}
+
+// retrySendLocked handles err, a failure of the current stream while a
+// call with a request stream sends: a stream the server did not process
+// is replayed, under the transparent-retry rules, on a new one; the error
+// that remains is returned. Called with sendMu.
+func (cs *clientStream) retrySendLocked(err error) error {
+	for cs.retry.again(cs.ctx, err) {
+		swapped, rerr := cs.replayLocked()
+		if rerr == errNoReplay {
+			return err
+		}
+		if rerr == nil {
+			return nil
+		}
+		err = rerr
+		if swapped && !transport.IsUnprocessed(rerr) {
+			return err
+		}
+	}
+	return err
+}
+
+// current is the call's stream, which a replay may swap from another
+// goroutine until the call is committed.
+func (cs *clientStream) current() transport.ClientStream {
+	cs.releaseMu.Lock()
+	defer cs.releaseMu.Unlock()
+	return cs.st
 }
 
 // errNoReplay stands for a request that cannot be sent again (the call
@@ -510,6 +584,10 @@ func (cs *clientStream) SendMsg(m any) error {
 		cs.st.Cancel(transport.Cancel)
 		return err
 	}
+	if cs.desc.ClientStreams {
+		// Kept first: a replay, wherever the refusal shows, sends it.
+		cs.keepLocked(*cs.sendBuf)
+	}
 	_, err = cs.st.Write(*cs.sendBuf)
 	if (cs.desc.ClientStreams && cap(*cs.sendBuf) > 64<<10) || len(*cs.sendBuf) > maxReplay {
 		// (The one request of a call is kept until the response head
@@ -517,15 +595,16 @@ func (cs *clientStream) SendMsg(m any) error {
 		putBuf(cs.sendBuf)
 		cs.sendBuf = nil
 	}
-	if err != nil {
-		cs.sendErr = err
-		return cs.streamFailed()
+	if err == nil {
+		if !cs.desc.ClientStreams {
+			// The one request: END_STREAM goes with it.
+			err = cs.st.CloseSend(nil)
+		} else {
+			err = cs.st.Flush()
+		}
 	}
-	if !cs.desc.ClientStreams {
-		// The one request: END_STREAM goes with it.
-		err = cs.st.CloseSend(nil)
-	} else {
-		err = cs.st.Flush()
+	if err != nil && cs.desc.ClientStreams {
+		err = cs.retrySendLocked(err)
 	}
 	if err != nil {
 		cs.sendErr = err
@@ -552,7 +631,11 @@ func (cs *clientStream) CloseSend() error {
 	}
 	cs.sent = true
 	if cs.sendErr == nil {
-		if err := cs.st.CloseSend(nil); err != nil {
+		err := cs.st.CloseSend(nil)
+		if err != nil && cs.desc.ClientStreams {
+			err = cs.retrySendLocked(err)
+		}
+		if err != nil {
 			cs.sendErr = err
 		}
 	}
@@ -562,12 +645,30 @@ func (cs *clientStream) CloseSend() error {
 // waitHead waits for the response head once.
 func (cs *clientStream) waitHead() error {
 	cs.headOnce.Do(func() {
-		resp, err := cs.st.Response()
-		for err != nil && !cs.desc.ClientStreams {
-			// The server did not process the one request: it goes
+		st := cs.current()
+		resp, err := st.Response()
+		for {
+			if err == nil && !cs.desc.ClientStreams {
+				break
+			}
+			// The server did not process what the call sent: it goes
 			// again on a new stream (see replayLocked), under the
-			// transparent-retry rules.
+			// transparent-retry rules. A call with a request stream
+			// is committed by its head, unless a SendMsg in another
+			// goroutine has replayed the call meanwhile: then the new
+			// stream's head is the one.
 			cs.sendMu.Lock()
+			if cs.desc.ClientStreams && cs.st != st {
+				st = cs.st
+				cs.sendMu.Unlock()
+				resp, err = st.Response()
+				continue
+			}
+			if err == nil {
+				cs.dropKeptLocked()
+				cs.sendMu.Unlock()
+				break
+			}
 			again := cs.retry.again(cs.ctx, err)
 			var swapped bool
 			var rerr error
@@ -581,10 +682,16 @@ func (cs *clientStream) waitHead() error {
 			if swapped {
 				// Sent (or failed sending) on the new stream: its
 				// response tells, as the server may have answered.
-				resp, err = cs.st.Response()
+				st = cs.current()
+				resp, err = st.Response()
 			} else {
 				err = rerr // no new stream: maybe refused at once too
 			}
+		}
+		if err != nil && cs.desc.ClientStreams {
+			cs.sendMu.Lock()
+			cs.dropKeptLocked()
+			cs.sendMu.Unlock()
 		}
 		if !cs.desc.ClientStreams {
 			// The head came (or the call failed): no more replays.
@@ -757,13 +864,16 @@ func (cs *clientStream) finish() {
 		// another goroutine; a call that ends before its head arrived
 		// makes a later Header report how it ended.
 		cs.headOnce.Do(func() { cs.headErr = cs.doneErr })
-		cs.st.Cancel(transport.Cancel)
+		// Through cancelCurrent: a SendMsg in another goroutine may be
+		// replaying the call; once closed is set under sendMu, none can.
+		cs.cancelCurrent()
 		cs.sendMu.Lock()
 		cs.closed = true
 		if cs.sendBuf != nil {
 			putBuf(cs.sendBuf)
 			cs.sendBuf = nil
 		}
+		cs.dropKeptLocked()
 		cs.sendMu.Unlock()
 		cs.releaseMu.Lock()
 		cs.released = true

@@ -1124,16 +1124,46 @@ func TestPerMessageSendCompression(t *testing.T) {
 // their ID arriving after the request went out.
 type refusedLaterConn struct {
 	*transporttest.Conn
-	refuse  int
-	streams int
+	refuse int
+	// okWrites is how many writes a refused stream takes before the
+	// refusal shows there too (0: all of them; it shows in Response).
+	okWrites int
+	streams  int
 }
 
 type refusedLaterStream struct {
 	transport.ClientStream
+	okWrites int // -1: all
 }
 
-func (refusedLaterStream) Response() (*transport.Response, error) {
-	return nil, &transport.StreamError{Code: transport.RefusedStream, Remote: true, Unprocessed: true}
+var errRefusedLater = &transport.StreamError{Code: transport.RefusedStream, Remote: true, Unprocessed: true}
+
+func (*refusedLaterStream) Response() (*transport.Response, error) {
+	return nil, errRefusedLater
+}
+
+func (s *refusedLaterStream) Write(p []byte) (int, error) {
+	if s.okWrites == 0 {
+		return 0, errRefusedLater
+	}
+	if s.okWrites > 0 {
+		s.okWrites--
+	}
+	return s.ClientStream.Write(p)
+}
+
+func (s *refusedLaterStream) Flush() error {
+	if s.okWrites == 0 {
+		return errRefusedLater
+	}
+	return s.ClientStream.Flush()
+}
+
+func (s *refusedLaterStream) CloseSend(tr *transport.Header) error {
+	if s.okWrites == 0 {
+		return errRefusedLater
+	}
+	return s.ClientStream.CloseSend(tr)
 }
 
 func (c *refusedLaterConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
@@ -1141,7 +1171,11 @@ func (c *refusedLaterConn) NewStream(ctx context.Context) (transport.ClientStrea
 	c.streams++
 	if err == nil && c.refuse > 0 {
 		c.refuse--
-		return refusedLaterStream{st}, nil
+		ok := c.okWrites
+		if ok == 0 {
+			ok = -1
+		}
+		return &refusedLaterStream{ClientStream: st, okWrites: ok}, nil
 	}
 	return st, err
 }
@@ -1192,6 +1226,107 @@ func TestTransparentRetryReplaysRequest(t *testing.T) {
 		}
 		cc.Close()
 		c.Close()
+	}
+}
+
+// Calls with a request stream keep what they sent until the response head
+// commits them (up to 256 KiB, as grpc-go's retry buffer) and replay it on
+// a new stream when the server did not process the first, whether the
+// refusal shows in a later SendMsg or in the response. A
+// second refusal ends the call, as does one after more than 256 KiB, with
+// the refusal as its status.
+func TestTransparentRetryReplaysRequestStream(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	big := make([]byte, 100<<10)
+	for _, tc := range []struct {
+		name             string
+		bidi             bool
+		refuse, okWrites int
+		payload          []byte
+		streams          int
+		ok               bool
+	}{
+		{name: "client stream, refused in the response", refuse: 1, streams: 2, ok: true},
+		{name: "client stream, refused at the second message", refuse: 1, okWrites: 1, streams: 2, ok: true},
+		{name: "client stream, refused at the last flush", refuse: 1, okWrites: 3, streams: 2, ok: true},
+		{name: "bidi, refused in the response", bidi: true, refuse: 1, streams: 2, ok: true},
+		{name: "bidi, refused at the third message", bidi: true, refuse: 1, okWrites: 2, streams: 2, ok: true},
+		{name: "refused twice", refuse: 2, streams: 2},
+		{name: "more than 256 KiB sent", refuse: 1, payload: big, streams: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &refusedLaterConn{Conn: transporttest.NewConn(srv), refuse: tc.refuse, okWrites: tc.okWrites}
+			defer c.Close()
+			cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
+				return c, nil
+			}))
+			defer cc.Close()
+			client := echov1.NewEchoServiceClient(cc)
+			words := []string{"a", "b", "c"}
+			var got string
+			var err error
+			if tc.bidi {
+				var stream echov1.EchoService_BidiStreamClient
+				stream, err = client.BidiStream(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Receiving in another goroutine while sending, so
+				// that a replay from SendMsg races the wait for the
+				// head (under -race).
+				var msgs []string
+				recvd := make(chan error, 1)
+				go func() {
+					for {
+						resp, rerr := stream.Recv()
+						if rerr != nil {
+							if rerr == io.EOF {
+								rerr = nil
+							}
+							recvd <- rerr
+							return
+						}
+						msgs = append(msgs, resp.Message)
+					}
+				}()
+				for _, w := range words {
+					if stream.Send(&echov1.EchoRequest{Message: w, Payload: tc.payload}) != nil {
+						break // Recv tells
+					}
+				}
+				stream.CloseSend()
+				err = <-recvd
+				got = strings.Join(msgs, ",")
+			} else {
+				var stream echov1.EchoService_ClientStreamClient
+				stream, err = client.ClientStream(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, w := range words {
+					if err = stream.Send(&echov1.EchoRequest{Message: w, Payload: tc.payload}); err != nil {
+						break
+					}
+				}
+				var resp *echov1.EchoResponse
+				resp, err = stream.CloseAndRecv()
+				if resp != nil {
+					got = resp.Message
+				}
+			}
+			if tc.ok {
+				if err != nil || got != "a,b,c" {
+					t.Errorf("got %q, %v; want \"a,b,c\"", got, err)
+				}
+			} else if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "REFUSED_STREAM") {
+				t.Errorf("message %q, want the refusal", st.Message())
+			}
+			if c.streams != tc.streams {
+				t.Errorf("%d streams, want %d", c.streams, tc.streams)
+			}
+		})
 	}
 }
 

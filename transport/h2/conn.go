@@ -125,12 +125,17 @@ type conn struct {
 	writerCond sync.Cond
 	writerIdle bool
 	wbuf       []byte
-	spare      []byte // the writer's buffer while it is not writing
-	hbuf       []byte // scratch for header blocks
-	enc        *hpack.Encoder
-	ctrlQueued int        // control frames queued since the writer last took wbuf
-	chunks     chunkCache // free receive chunks
-	queueCap   int        // server: most bytes wbuf may hold (see checkQueuedLocked)
+	// tailData and tailEnd locate the DATA frame that ends wbuf, if one
+	// does (tailEnd == len(wbuf)), and tailID is its stream: a write that
+	// follows on the same stream extends it (see appendDataLocked).
+	tailData, tailEnd int
+	tailID            uint32
+	spare             []byte // the writer's buffer while it is not writing
+	hbuf              []byte // scratch for header blocks
+	enc               *hpack.Encoder
+	ctrlQueued        int        // control frames queued since the writer last took wbuf
+	chunks            chunkCache // free receive chunks
+	queueCap          int        // server: most bytes wbuf may hold (see checkQueuedLocked)
 
 	streams     map[uint32]*stream
 	free        []*stream
@@ -213,6 +218,7 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 		cfg:               cfg,
 		client:            client,
 		fr:                frames.NewReader(nc),
+		tailEnd:           -1,
 		dec:               hpack.NewDecoder(max(cfg.headerTableSize, DefaultHeaderTableSize)),
 		enc:               hpack.NewEncoder(DefaultHeaderTableSize),
 		streams:           make(map[uint32]*stream),
@@ -601,6 +607,7 @@ func (c *conn) writeLoop() {
 		buf := c.wbuf
 		c.wbuf = c.spare[:0]
 		c.spare = nil
+		c.tailEnd = -1
 		c.ctrlQueued = 0
 		c.mu.Unlock()
 		_, err := c.nc.Write(buf)
@@ -633,6 +640,29 @@ func (c *conn) writeLoop() {
 	c.nc.Close()
 }
 
+// appendDataLocked appends data for stream id to wbuf as DATA without
+// END_STREAM, extending the DATA frame that ends wbuf when it is the same
+// stream's and has room under maxFrame. DATA frame boundaries carry no
+// meaning (RFC 9113 §6.1), and a stream of small messages then goes out
+// in frames of up to maxFrame rather than one per message, as grpc-go's
+// loopy writer packs them: the peer handles one frame (and wakes its
+// reader once) per many messages.
+func (c *conn) appendDataLocked(id uint32, data []byte, maxFrame int64) {
+	if c.tailEnd == len(c.wbuf) && c.tailID == id {
+		n := int64(len(c.wbuf)-c.tailData-frames.HeaderLen) + int64(len(data))
+		if n <= maxFrame {
+			c.wbuf = append(c.wbuf, data...)
+			h := c.wbuf[c.tailData:]
+			h[0], h[1], h[2] = byte(n>>16), byte(n>>8), byte(n)
+			c.tailEnd = len(c.wbuf)
+			return
+		}
+	}
+	c.tailData = len(c.wbuf)
+	c.wbuf = frames.AppendData(c.wbuf, id, false, data)
+	c.tailID, c.tailEnd = id, len(c.wbuf)
+}
+
 // fillLocked moves queued stream data into wbuf, one frame per stream per
 // round, so that large bodies share the connection fairly.
 func (c *conn) fillLocked() {
@@ -654,7 +684,11 @@ func (c *conn) fillLocked() {
 					continue
 				}
 				end := chunk == queued && st.endQueued && !st.hasTrailers
-				c.wbuf = frames.AppendData(c.wbuf, st.id, end, st.sbuf[st.soff:st.soff+int(chunk)])
+				if end {
+					c.wbuf = frames.AppendData(c.wbuf, st.id, true, st.sbuf[st.soff:st.soff+int(chunk)])
+				} else {
+					c.appendDataLocked(st.id, st.sbuf[st.soff:st.soff+int(chunk)], maxFrame)
+				}
 				c.pingsFree = true
 				st.soff += int(chunk)
 				st.sendWin -= chunk

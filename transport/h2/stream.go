@@ -369,7 +369,7 @@ func (st *stream) write(p []byte) (int, error) {
 		if st.soff == len(st.sbuf) && len(c.wbuf) < wbufHigh {
 			chunk := min(int64(len(p)), st.sendWin, c.sendWin, maxFrame)
 			if chunk > 0 {
-				c.wbuf = frames.AppendData(c.wbuf, st.id, false, p[:chunk])
+				c.appendDataLocked(st.id, p[:chunk], maxFrame)
 				c.pingsFree = true
 				st.sendWin -= chunk
 				c.sendWin -= chunk

@@ -41,7 +41,9 @@ func Trailer(md *metadata.MD) CallOption {
 // which is before Invoke or NewStream returns, so a streaming call's
 // Peer is there before its response headers, and a call that fails with
 // a status from the server reports it too. A call that fails before it
-// reaches a connection leaves *p as it was.
+// reaches a connection leaves *p as it was. A streaming call replayed on
+// a new stream (transparent retry) reports that stream's when it ends, as
+// grpc-go reports the attempt that finished.
 func Peer(p *peer.Peer) CallOption {
 	return callOptionFunc(func(ci *callInfo) { ci.peer = p })
 }

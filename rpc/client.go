@@ -10,6 +10,7 @@ import (
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/peer"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 )
@@ -315,6 +316,10 @@ type clientStream struct {
 	// maxReplay (then noKeep): grpc-go's retry buffer.
 	kept   *[]byte
 	noKeep bool
+	// replayPeer is where the last replay went, for the Peer option's
+	// target when the call ends (grpc-go reports the attempt that
+	// finished); under sendMu.
+	replayPeer *peer.Peer
 
 	headOnce      sync.Once
 	resp          *transport.Response
@@ -460,6 +465,10 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 	ref, st, err := cs.open(false)
 	if err != nil {
 		return false, err
+	}
+	if cs.ci.peer != nil {
+		req := st.Request()
+		cs.replayPeer = &peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
 	}
 	// Under releaseMu: cancelCurrent resets whichever stream is current.
 	cs.releaseMu.Lock()
@@ -848,6 +857,16 @@ func (cs *clientStream) fillTargets() {
 	}
 	if cs.ci.trailer != nil {
 		*cs.ci.trailer = cs.trailer
+	}
+	if cs.ci.peer != nil {
+		// A replayed call reports the stream it ended on. (Written here,
+		// on the caller's goroutine as it learns the call ended, not at
+		// the replay, when the caller may be reading *p.)
+		cs.sendMu.Lock()
+		if cs.replayPeer != nil {
+			*cs.ci.peer = *cs.replayPeer
+		}
+		cs.sendMu.Unlock()
 	}
 }
 

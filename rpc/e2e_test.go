@@ -19,6 +19,7 @@ import (
 	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
+	"github.com/shockwave-rpc/shockwave/rpc/peer"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 	"github.com/shockwave-rpc/shockwave/transport/transporttest"
@@ -1169,6 +1170,10 @@ func (s *refusedLaterStream) CloseSend(tr *transport.Header) error {
 func (c *refusedLaterConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
 	st, err := c.Conn.NewStream(ctx)
 	c.streams++
+	if err == nil {
+		// Each attempt on its own address, for the Peer option.
+		st.Request().RemoteAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: c.streams}
+	}
 	if err == nil && c.refuse > 0 {
 		c.refuse--
 		ok := c.okWrites
@@ -1198,7 +1203,8 @@ func TestTransparentRetryReplaysRequest(t *testing.T) {
 		cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
 			return c, nil
 		}))
-		stream, err := echov1.NewEchoServiceClient(cc).ServerStream(context.Background(), &echov1.EchoRequest{Message: "again", Payload: make([]byte, tc.payload)})
+		var p peer.Peer
+		stream, err := echov1.NewEchoServiceClient(cc).ServerStream(context.Background(), &echov1.EchoRequest{Message: "again", Payload: make([]byte, tc.payload)}, rpc.Peer(&p))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1223,6 +1229,11 @@ func TestTransparentRetryReplaysRequest(t *testing.T) {
 		}
 		if c.streams != tc.streams {
 			t.Errorf("refused %d times: %d streams, want %d", tc.refuse, c.streams, tc.streams)
+		}
+		// The Peer option reports the attempt the call ended on, as
+		// grpc-go's does.
+		if a, ok := p.Addr.(*net.TCPAddr); !ok || a.Port != c.streams {
+			t.Errorf("refused %d times: peer %v, want the stream of attempt %d", tc.refuse, p.Addr, c.streams)
 		}
 		cc.Close()
 		c.Close()
@@ -1265,11 +1276,12 @@ func TestTransparentRetryReplaysRequestStream(t *testing.T) {
 			defer cc.Close()
 			client := echov1.NewEchoServiceClient(cc)
 			words := []string{"a", "b", "c"}
+			var p peer.Peer
 			var got string
 			var err error
 			if tc.bidi {
 				var stream echov1.EchoService_BidiStreamClient
-				stream, err = client.BidiStream(context.Background())
+				stream, err = client.BidiStream(context.Background(), rpc.Peer(&p))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -1301,7 +1313,7 @@ func TestTransparentRetryReplaysRequestStream(t *testing.T) {
 				got = strings.Join(msgs, ",")
 			} else {
 				var stream echov1.EchoService_ClientStreamClient
-				stream, err = client.ClientStream(context.Background())
+				stream, err = client.ClientStream(context.Background(), rpc.Peer(&p))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -1325,6 +1337,9 @@ func TestTransparentRetryReplaysRequestStream(t *testing.T) {
 			}
 			if c.streams != tc.streams {
 				t.Errorf("%d streams, want %d", c.streams, tc.streams)
+			}
+			if a, ok := p.Addr.(*net.TCPAddr); !ok || a.Port != c.streams {
+				t.Errorf("peer %v, want the stream of attempt %d", p.Addr, c.streams)
 			}
 		})
 	}

@@ -55,7 +55,6 @@ const (
 
 var (
 	errClientPreface      = errors.New("h2: bad client preface")
-	errGoAwayRecv         = errors.New("h2: peer sent GOAWAY")
 	errKeepAlive          = errors.New("h2: keepalive ping timed out")
 	errIdle               = errors.New("h2: idle timeout")
 	errMaxAge             = errors.New("h2: connection reached its maximum age")

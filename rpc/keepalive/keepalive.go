@@ -18,11 +18,11 @@ import "time"
 // (HTTP/2 PING frames).
 type ClientParameters struct {
 	// Time is how long the connection may go without any frame from the
-	// server before the client sends a PING (checked every Time, so the
-	// PING goes out between Time and twice Time after the last frame). 0
-	// turns keepalive off (the default). grpc-go raises values below 10 s to 10 s; this client
-	// takes what it is given, and relies on the server's too_many_pings
-	// to slow it down if that is too often.
+	// server before the client sends a PING: it goes out Time after the
+	// last frame, as grpc-go's. 0 turns keepalive off (the default).
+	// grpc-go raises values below 10 s to 10 s; this client takes what it
+	// is given, and relies on the server's too_many_pings to slow it down
+	// if that is too often.
 	Time time.Duration
 	// Timeout is how long the client waits for anything after a PING
 	// before it closes the connection (default 20 s).
@@ -49,7 +49,7 @@ type ServerParameters struct {
 	// as long as they take.
 	MaxConnectionAgeGrace time.Duration
 	// Time is how long the connection may go without any frame from the
-	// client before the server sends a PING (between Time and twice Time,
+	// client before the server sends a PING (Time after the last frame,
 	// as for the client). Default: 2 hours.
 	Time time.Duration
 	// Timeout is how long the server waits for anything after a PING

@@ -118,7 +118,11 @@ type conn struct {
 	remoteAddr net.Addr
 	localAddr  net.Addr
 	tlsState   *tls.ConnectionState
-	readSeen   atomic.Bool // a frame arrived since the last keepalive tick
+	// lastRead is when the last frame arrived, as time since born plus
+	// 1 (0: none yet), kept only with keepalive on: the next PING is due
+	// an interval after it, as in grpc-go.
+	lastRead atomic.Int64
+	born     time.Time
 
 	mu         sync.Mutex // guards what follows
 	writerCond sync.Cond
@@ -185,8 +189,8 @@ type conn struct {
 	goAwayRecv  bool
 	peerLastID  uint32 // last stream ID in the peer's GOAWAY
 	kaPending   bool
-	kaPingAt    time.Time     // when the pending keepalive PING went out
-	kaLeft      time.Duration // of its timeout, after the next check
+	kaLeft      time.Duration // of the pending PING's timeout, after the next check
+	kaPrev      int64         // lastRead at the previous keepalive tick
 
 	// Server: handler concurrency (see dispatchLocked).
 	running  int
@@ -217,6 +221,7 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 		cfg:               cfg,
 		client:            client,
 		fr:                frames.NewReader(nc),
+		born:              time.Now(),
 		tailEnd:           -1,
 		dec:               hpack.NewDecoder(max(cfg.headerTableSize, DefaultHeaderTableSize)),
 		enc:               hpack.NewEncoder(DefaultHeaderTableSize),
@@ -360,25 +365,22 @@ func (c *conn) maxAgeTick() {
 	}
 }
 
-// keepAliveTick runs every keepalive interval: a connection that received
-// nothing since the last tick gets a PING, and one whose PING went
-// unanswered for the timeout is closed.
+// keepAliveTick runs an interval after the last frame the peer sent, as
+// grpc-go's keepalive: a connection that received nothing since the last
+// tick gets a PING, and one whose PING went unanswered for the timeout is
+// closed.
 func (c *conn) keepAliveTick() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
 		return
 	}
-	if c.readSeen.Swap(false) {
-		next := c.cfg.keepAliveInterval
-		if c.kaPending {
-			// The PING was answered (or something else came): the
-			// next is due an interval after it, as in grpc-go, not an
-			// interval after this check.
-			next = max(next-time.Since(c.kaPingAt), 0)
-		}
+	if last := c.lastRead.Load(); last != c.kaPrev {
+		// Something came (the PING's answer, or anything else): the
+		// next PING is due an interval after it.
+		c.kaPrev = last
 		c.kaPending = false
-		c.kaTimer.Reset(next)
+		c.kaTimer.Reset(max(time.Duration(last-1)+c.cfg.keepAliveInterval-time.Since(c.born), 0))
 		return
 	}
 	if c.kaPending {
@@ -393,7 +395,6 @@ func (c *conn) keepAliveTick() {
 			return
 		}
 		c.kaPending = true
-		c.kaPingAt = time.Now()
 		c.kaLeft = c.cfg.keepAliveTimeout
 		c.wbuf = frames.AppendPing(c.wbuf, false, keepalivePingData)
 		c.wakeWriterLocked()

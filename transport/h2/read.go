@@ -46,7 +46,9 @@ func (c *conn) readLoop() error {
 			return err
 		}
 		if ka {
-			c.readSeen.Store(true)
+			// One clock read a frame, only with keepalive on (grpc-go
+			// reads the clock for every frame).
+			c.lastRead.Store(int64(time.Since(c.born)) + 1)
 		}
 		if !gotSettings {
 			// RFC 9113 §3.4: the preface of either side ends with a

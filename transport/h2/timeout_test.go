@@ -2,6 +2,7 @@ package h2_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"testing"
@@ -115,28 +116,30 @@ func TestSettingsTimeout(t *testing.T) {
 	})
 }
 
-// Keepalive: a silent peer gets a PING after the interval, and the
-// connection closes if the PING goes unanswered; an answering peer stays.
+// Keepalive: a silent peer gets a PING an interval after its last frame,
+// as grpc-go's keepalive times it, and the connection closes if the PING
+// goes unanswered for the timeout; an answering peer stays.
 func TestServerKeepAlive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := h2.NewServer(transport.HandlerFunc(echo), h2.WithKeepAlive(10*time.Second, 5*time.Second))
 
 		// Answering peer: still connected a minute later, having been
-		// pinged at 20s (the first check, at 10s, finds the preface
-		// read since the start), then every 10s: an answered PING does
-		// not push the next one back by the timeout.
+		// pinged every 10s after its last frame: at 10s (the preface
+		// came at the start), then 10s after each answer, which comes
+		// at once.
 		p, done := servePipe(t, srv)
 		p.write(clientPreface(true))
-		pings := make(chan int)
+		pings := make(chan []time.Duration)
+		t0 := time.Now()
 		go func() {
-			n := 0
+			var at []time.Duration
 			for f := range p.frames {
 				if f.Type == frames.FramePing && !f.Flags.Has(frames.FlagAck) {
-					n++
+					at = append(at, time.Since(t0))
 					p.write(frames.AppendPing(nil, true, f.Ping))
 				}
 			}
-			pings <- n
+			pings <- at
 		}()
 		time.Sleep(time.Minute - time.Second)
 		select {
@@ -146,8 +149,8 @@ func TestServerKeepAlive(t *testing.T) {
 		}
 		p.c.Close()
 		<-done
-		if n := <-pings; n != 4 {
-			t.Fatalf("%d PINGs in 59s at a 10s interval, want 4", n)
+		if at := <-pings; fmt.Sprint(at) != "[10s 20s 30s 40s 50s]" {
+			t.Fatalf("PINGs at %v in 59s at a 10s interval, want every 10s from 10s", at)
 		}
 
 		// Silent peer: PING after 10s, closed 5s later.
@@ -157,14 +160,14 @@ func TestServerKeepAlive(t *testing.T) {
 		if _, ok := p.next(frames.FramePing); !ok {
 			t.Fatal("no keepalive PING")
 		}
-		if d := time.Since(start); d < 10*time.Second || d > 20*time.Second {
-			t.Fatalf("PING after %v", d)
+		if d := time.Since(start); d != 10*time.Second {
+			t.Fatalf("PING after %v, want 10s", d)
 		}
 		for range p.frames {
 		}
 		<-done
-		if d := time.Since(start); d > 30*time.Second {
-			t.Fatalf("closed after %v", d)
+		if d := time.Since(start); d != 15*time.Second {
+			t.Fatalf("closed after %v, want 15s", d)
 		}
 		p.c.Close()
 	})
@@ -230,8 +233,8 @@ func TestClientKeepAlive(t *testing.T) {
 				if pinged != tc.wantPing {
 					t.Fatalf("PING sent: %v, want %v", pinged, tc.wantPing)
 				}
-				if tc.wantPing && (d < 10*time.Second || d > 30*time.Second) {
-					t.Fatalf("closed after %v, want 15s or so", d)
+				if tc.wantPing && d != 15*time.Second {
+					t.Fatalf("closed after %v, want 15s (PING 10s after the last frame, then the 5s timeout)", d)
 				}
 				if !tc.wantPing && d < time.Minute {
 					t.Fatalf("closed after %v without a PING", d)

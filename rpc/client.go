@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
@@ -320,6 +321,15 @@ type clientStream struct {
 	// target when the call ends (grpc-go reports the attempt that
 	// finished); under sendMu.
 	replayPeer *peer.Peer
+	// committed is set (under releaseMu, so that it orders with a
+	// replay's swap of st) once the response head came: the call is not
+	// replayed any more and st no longer changes. Read without the lock
+	// by keepLocked.
+	committed atomic.Bool
+	// retired holds the streams replays replaced, under releaseMu: reset
+	// at once but released only when the call ends, when no waitHead can
+	// still be waiting on one (the transport reuses released streams).
+	retired []retiredStream
 
 	headOnce      sync.Once
 	resp          *transport.Response
@@ -447,6 +457,11 @@ func (cs *clientStream) cancelCurrent() {
 	cs.releaseMu.Unlock()
 }
 
+type retiredStream struct {
+	st  transport.ClientStream
+	ref *connRef
+}
+
 // maxReplay is the most a call keeps of what it sent, for a replay, as
 // grpc-go's retry buffer (256 KiB per call); a call that sent more is not
 // replayed.
@@ -458,25 +473,36 @@ const maxReplay = 256 << 10
 // too. The old stream and its connection are let go. swapped reports
 // whether the new stream took the old one's place, even if sending on it
 // then failed. Called with sendMu.
+//
+// A call with a request stream whose SendMsg already failed (the caller
+// was told io.EOF and will not send on) is not replayed: the new stream
+// would stay open for messages that never come.
 func (cs *clientStream) replayLocked() (swapped bool, err error) {
-	if cs.closed || (!cs.desc.ClientStreams && cs.sent && cs.sendBuf == nil) || (cs.desc.ClientStreams && cs.noKeep) {
+	if cs.closed || (!cs.desc.ClientStreams && cs.sent && cs.sendBuf == nil) || (cs.desc.ClientStreams && (cs.noKeep || cs.sendErr != nil)) {
 		return false, errNoReplay
 	}
 	ref, st, err := cs.open(false)
 	if err != nil {
 		return false, err
 	}
+	// Under releaseMu: cancelCurrent resets whichever stream is current,
+	// and a head that came meanwhile commits the call to the old stream.
+	cs.releaseMu.Lock()
+	if cs.committed.Load() {
+		cs.releaseMu.Unlock()
+		st.Close()
+		ref.release()
+		return false, errNoReplay
+	}
+	old := cs.st
+	cs.retired = append(cs.retired, retiredStream{old, cs.ref})
+	cs.ref, cs.st = ref, st
+	cs.releaseMu.Unlock()
+	old.Cancel(transport.Cancel)
 	if cs.ci.peer != nil {
 		req := st.Request()
 		cs.replayPeer = &peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
 	}
-	// Under releaseMu: cancelCurrent resets whichever stream is current.
-	cs.releaseMu.Lock()
-	old, oldRef := cs.st, cs.ref
-	cs.ref, cs.st = ref, st
-	cs.releaseMu.Unlock()
-	old.Close()
-	oldRef.release()
 	if cs.desc.ClientStreams {
 		// open has flushed the head; what was sent follows it.
 		if cs.kept != nil && len(*cs.kept) > 0 {
@@ -505,6 +531,10 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 // for a replay, or stops keeping past maxReplay. Called with sendMu.
 func (cs *clientStream) keepLocked(env []byte) {
 	if cs.noKeep {
+		return
+	}
+	if cs.committed.Load() {
+		cs.dropKeptLocked()
 		return
 	}
 	if cs.kept == nil {
@@ -657,26 +687,36 @@ func (cs *clientStream) waitHead() error {
 		st := cs.current()
 		resp, err := st.Response()
 		for {
-			if err == nil && !cs.desc.ClientStreams {
-				break
+			if err == nil {
+				if !cs.desc.ClientStreams {
+					break
+				}
+				// The head commits a call with a request stream,
+				// unless a SendMsg in another goroutine replayed the
+				// call meanwhile: then the new stream's head is the
+				// one. (Not under sendMu: a SendMsg may hold it,
+				// blocked on flow control until this call reads.)
+				cs.releaseMu.Lock()
+				cs.committed.Store(true)
+				cur := cs.st
+				cs.releaseMu.Unlock()
+				if cur == st {
+					break
+				}
+				st = cur
+				resp, err = st.Response()
+				continue
 			}
 			// The server did not process what the call sent: it goes
 			// again on a new stream (see replayLocked), under the
-			// transparent-retry rules. A call with a request stream
-			// is committed by its head, unless a SendMsg in another
-			// goroutine has replayed the call meanwhile: then the new
-			// stream's head is the one.
+			// transparent-retry rules, unless a SendMsg in another
+			// goroutine has replayed the call meanwhile.
 			cs.sendMu.Lock()
 			if cs.desc.ClientStreams && cs.st != st {
 				st = cs.st
 				cs.sendMu.Unlock()
 				resp, err = st.Response()
 				continue
-			}
-			if err == nil {
-				cs.dropKeptLocked()
-				cs.sendMu.Unlock()
-				break
 			}
 			again := cs.retry.again(cs.ctx, err)
 			var swapped bool
@@ -696,11 +736,6 @@ func (cs *clientStream) waitHead() error {
 			} else {
 				err = rerr // no new stream: maybe refused at once too
 			}
-		}
-		if err != nil && cs.desc.ClientStreams {
-			cs.sendMu.Lock()
-			cs.dropKeptLocked()
-			cs.sendMu.Unlock()
 		}
 		if !cs.desc.ClientStreams {
 			// The head came (or the call failed): no more replays.
@@ -896,9 +931,17 @@ func (cs *clientStream) finish() {
 		cs.sendMu.Unlock()
 		cs.releaseMu.Lock()
 		cs.released = true
+		retired := cs.retired
+		cs.retired = nil
 		cs.releaseMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
+		// headOnce.Do above waited out any waitHead: nothing waits on
+		// these any more.
+		for _, r := range retired {
+			r.st.Close()
+			r.ref.release()
+		}
 		cs.mr.release()
 	})
 }

@@ -1,0 +1,283 @@
+package rpc_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
+	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/transport"
+	"github.com/shockwave-rpc/shockwave/transport/h2"
+	"github.com/shockwave-rpc/shockwave/transport/transporttest"
+)
+
+// A bidi call whose sender is blocked on flow control (the server echoes
+// and waits for this client to read) still lets its receiver read: the
+// wait for the response head, which commits the call, must not wait for
+// the sender.
+func TestBidiRecvWhileSendBlocked(t *testing.T) {
+	checkGoroutines(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, served := serveOn(t, lis)
+	defer func() { srv.Stop(); <-served }()
+	cc, err := rpc.Dial(lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	stream, err := echov1.NewEchoServiceClient(cc).BidiStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	payload := make([]byte, 1<<20) // beyond the windows both ways
+	sent := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := stream.Send(&echov1.EchoRequest{Message: "m", Payload: payload}); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- stream.CloseSend()
+	}()
+	got := 0
+	for {
+		_, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d echoes: %v", got, err)
+		}
+		got++
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if got != n {
+		t.Fatalf("%d echoes, want %d", got, n)
+	}
+}
+
+// refuseSecondWrite wraps a real h2 connection. The first stream's
+// messages never reach the server (so no response head can come on it),
+// and its second Write fails as if the server had refused the stream.
+type refuseSecondWrite struct {
+	*h2.ClientConn
+	n     atomic.Int32
+	first atomic.Pointer[closeWatch]
+}
+
+type closeWatch struct {
+	transport.ClientStream
+	writes     int
+	inResponse atomic.Int32
+	closed     atomic.Bool
+	closedIn   atomic.Bool // Close came while a Response was waiting
+}
+
+func (s *closeWatch) Write(p []byte) (int, error) {
+	if s.writes++; s.writes == 2 {
+		return 0, errRefusedLater
+	}
+	return len(p), nil
+}
+
+func (s *closeWatch) Response() (*transport.Response, error) {
+	s.inResponse.Add(1)
+	defer s.inResponse.Add(-1)
+	return s.ClientStream.Response()
+}
+
+func (s *closeWatch) Close() {
+	if s.inResponse.Load() > 0 {
+		s.closedIn.Store(true)
+	}
+	s.closed.Store(true)
+	s.ClientStream.Close()
+}
+
+func (c *refuseSecondWrite) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	st, err := c.ClientConn.NewStream(ctx)
+	if err != nil || c.n.Add(1) != 1 {
+		return st, err
+	}
+	w := &closeWatch{ClientStream: st}
+	c.first.Store(w)
+	return w, nil
+}
+
+// A bidi call replayed from SendMsg while its Recv waits on the first
+// stream's head: the first stream is reset but not released until the
+// call ends (the transport reuses released streams, and the waiting Recv
+// would act on whatever call got it next); the call completes on the new
+// stream, and calls after it on the same connection are unharmed.
+func TestReplayKeepsOldStreamUntilCallEnds(t *testing.T) {
+	checkGoroutines(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, served := serveOn(t, lis)
+	defer func() { srv.Stop(); <-served }()
+	var rc *refuseSecondWrite
+	cc, err := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, _ string) (transport.ClientConn, error) {
+		c, err := h2.Dial(ctx, lis.Addr().String())
+		if err != nil {
+			return nil, err
+		}
+		rc = &refuseSecondWrite{ClientConn: c}
+		return rc, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	client := echov1.NewEchoServiceClient(cc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := client.BidiStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []string, 1)
+	go func() {
+		var msgs []string
+		for {
+			r, err := stream.Recv()
+			if err != nil {
+				if err != io.EOF {
+					msgs = append(msgs, "error: "+err.Error())
+				}
+				done <- msgs
+				return
+			}
+			msgs = append(msgs, r.Message)
+		}
+	}()
+	if err := stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
+		t.Fatalf("Send a: %v", err)
+	}
+	first := rc.first.Load()
+	for first.inResponse.Load() == 0 {
+		if ctx.Err() != nil {
+			t.Fatal("Recv never waited for the head")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for _, w := range []string{"b", "c"} { // b meets the refusal
+		if err := stream.Send(&echov1.EchoRequest{Message: w}); err != nil {
+			t.Fatalf("Send %s: %v", w, err)
+		}
+	}
+	stream.CloseSend()
+	if msgs := <-done; len(msgs) != 3 || msgs[0] != "a" || msgs[2] != "c" {
+		t.Fatalf("received %q, want [a b c]", msgs)
+	}
+	if first.closedIn.Load() {
+		t.Fatal("the replaced stream was released while Recv waited on it")
+	}
+	if !first.closed.Load() {
+		t.Fatal("the replaced stream was not released when the call ended")
+	}
+	for i := 0; i < 20; i++ {
+		if _, err := client.Echo(ctx, &echov1.EchoRequest{Message: "x"}); err != nil {
+			t.Fatalf("call %d after the replay: %v", i, err)
+		}
+	}
+}
+
+// localRefusal is a stream that never left this side: transparent retry
+// allows more than one of those.
+var localRefusal = &transport.StreamError{Code: transport.RefusedStream, Unprocessed: true}
+
+// goneLocalConn: its first stream takes one message, then fails as never
+// sent (locally unprocessed); the next NewStream fails outright, once.
+type goneLocalConn struct {
+	*transporttest.Conn
+	streams int
+}
+
+type goneLocalStream struct {
+	transport.ClientStream
+	writes int
+}
+
+func (s *goneLocalStream) Write(p []byte) (int, error) {
+	if s.writes++; s.writes > 1 {
+		return 0, localRefusal
+	}
+	return s.ClientStream.Write(p)
+}
+
+func (s *goneLocalStream) Flush() error {
+	if s.writes > 1 {
+		return localRefusal
+	}
+	return s.ClientStream.Flush()
+}
+
+func (*goneLocalStream) Response() (*transport.Response, error) { return nil, localRefusal }
+
+func (c *goneLocalConn) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	c.streams++
+	switch c.streams {
+	case 1:
+		st, err := c.Conn.NewStream(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &goneLocalStream{ClientStream: st}, nil
+	case 2:
+		return nil, errors.New("no connection right now")
+	}
+	return c.Conn.NewStream(ctx)
+}
+
+// A client-streaming call whose SendMsg failed (the caller was told
+// io.EOF and sends no more) is not replayed later from the wait for the
+// response: the new stream would wait for messages and a CloseSend that
+// never come, until the deadline. The call fails with the first stream's
+// error instead.
+func TestNoReplayAfterSendFailed(t *testing.T) {
+	checkGoroutines(t)
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, &testEcho{})
+	c := &goneLocalConn{Conn: transporttest.NewConn(srv)}
+	defer c.Close()
+	cc, _ := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, _ string) (transport.ClientConn, error) {
+		return c, nil
+	}))
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stream, err := echov1.NewEchoServiceClient(cc).ClientStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
+		t.Fatalf("Send a: %v", err)
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "b"}); err != io.EOF {
+		t.Fatalf("Send b: %v, want io.EOF (the stream failed and its replay could not open)", err)
+	}
+	// As grpc-go's docs say to after io.EOF: RecvMsg for the status, with
+	// no CloseSend.
+	err = stream.RecvMsg(new(echov1.EchoResponse))
+	if st := wantCode(t, err, codes.Unavailable); !strings.Contains(st.Message(), "REFUSED_STREAM") {
+		t.Fatalf("status %v, want the first stream's refusal", st)
+	}
+}

@@ -21,6 +21,10 @@ const (
 	DefaultMaxContinuations = 64
 )
 
+// shrinkAfter is how many small reads in a row take a Reader back from
+// the bulk buffer to the small one.
+const shrinkAfter = 16
+
 // BulkReadSize is the read buffer of a Reader whose peer sends in bulk:
 // large enough that a read(2) takes what a peer's write of several frames
 // put in the socket.
@@ -33,7 +37,8 @@ var errBadRead = errors.New("frames: io.Reader returned an invalid count")
 // holds one maximum-size frame plus its header; smaller frames are served
 // from it many at a time, so a connection makes few read calls. A Reader
 // whose reads keep filling the buffer (a peer streaming DATA faster than
-// it is parsed) grows it once to BulkReadSize; others keep the small one.
+// it is parsed) grows it to BulkReadSize, and goes back to the small one
+// after a run of small reads; others keep the small one.
 //
 // A Reader is not safe for concurrent use: a connection has one reader
 // goroutine.
@@ -46,6 +51,11 @@ type Reader struct {
 	// (the peer had more to give): the next fill grows the buffer to
 	// BulkReadSize.
 	bulk bool
+	// smallReads counts the reads in a row that brought less than a
+	// quarter of BulkReadSize: after shrinkAfter of them a bulk buffer
+	// goes back to the small size, so that a connection that once
+	// streamed and then went quiet does not keep 64 KiB for good.
+	smallReads int
 	// srcErr is an error from src that arrived together with data; it is
 	// reported once the buffered data no longer suffices.
 	srcErr error
@@ -324,6 +334,14 @@ func (r *Reader) fill(n int) error {
 	if r.bulk {
 		r.bulk = false
 		size = max(size, BulkReadSize)
+	} else if small := max(n, HeaderLen+int(r.maxFrameSize)); r.smallReads >= shrinkAfter && size > small && r.wpos-r.rpos <= small/2 {
+		// Back to the small buffer; what is buffered moves with it.
+		nb := make([]byte, small)
+		r.wpos = copy(nb, r.buf[r.rpos:r.wpos])
+		r.rpos = 0
+		r.buf = nb
+		r.smallReads = 0
+		size = small
 	}
 	if size > len(r.buf) {
 		nb := make([]byte, size)
@@ -346,6 +364,11 @@ func (r *Reader) fill(n int) error {
 		}
 		if m == space && 2*space > len(r.buf) && len(r.buf) < BulkReadSize {
 			r.bulk = true
+		}
+		if len(r.buf) >= BulkReadSize && m < BulkReadSize/4 {
+			r.smallReads++
+		} else {
+			r.smallReads = 0
 		}
 		r.wpos += m
 		if err != nil {

@@ -293,6 +293,37 @@ func TestReaderBulkGrowth(t *testing.T) {
 			t.Fatalf("read buffer %d, want %d", len(r.buf), BulkReadSize)
 		}
 	})
+	t.Run("bulk, then quiet", func(t *testing.T) {
+		// 200 frames read in bulk, then 40 one frame a read: the buffer
+		// grows, then goes back to the small size.
+		var trickle []byte
+		for i := 0; i < 40; i++ {
+			trickle = AppendData(trickle, 1, false, bytes.Repeat([]byte{byte(i)}, 1000))
+		}
+		r := NewReader(io.MultiReader(bytes.NewReader(stream), &chunkReader{b: trickle, n: 1009}))
+		grew := false
+		for i := 0; i < 240; i++ {
+			f, err := r.ReadFrame()
+			if err != nil {
+				t.Fatalf("frame %d: %v", i, err)
+			}
+			if want := byte(i % 200); i >= 200 {
+				want = byte(i - 200)
+				if len(f.Data) != 1000 || f.Data[0] != want {
+					t.Fatalf("frame %d: %d bytes starting %d", i, len(f.Data), f.Data[0])
+				}
+			} else if len(f.Data) != 1000 || f.Data[0] != want {
+				t.Fatalf("frame %d: %d bytes starting %d", i, len(f.Data), f.Data[0])
+			}
+			grew = grew || len(r.buf) == BulkReadSize
+		}
+		if !grew {
+			t.Fatal("never grew to the bulk size")
+		}
+		if len(r.buf) != HeaderLen+DefaultMaxFrameSize {
+			t.Fatalf("read buffer %d after 40 small reads, want %d", len(r.buf), HeaderLen+DefaultMaxFrameSize)
+		}
+	})
 	t.Run("trickle", func(t *testing.T) {
 		// Reads of at most three frames never fill the 16 KiB buffer.
 		if r := read(t, &chunkReader{b: stream, n: 3 * 1009}); len(r.buf) != HeaderLen+DefaultMaxFrameSize {

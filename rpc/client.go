@@ -711,6 +711,21 @@ func (cs *clientStream) waitHead() error {
 			// again on a new stream (see replayLocked), under the
 			// transparent-retry rules, unless a SendMsg in another
 			// goroutine has replayed the call meanwhile.
+			if cs.desc.ClientStreams {
+				// A replay from SendMsg reset st: follow it without
+				// sendMu, which the next SendMsg may hold, blocked on
+				// flow control until this call reads. Past this, st is
+				// current and failed, so a SendMsg on it fails too and
+				// lets sendMu go.
+				if cur := cs.current(); cur != st {
+					st = cur
+					resp, err = st.Response()
+					continue
+				}
+				if !transport.IsUnprocessed(err) {
+					break
+				}
+			}
 			cs.sendMu.Lock()
 			if cs.desc.ClientStreams && cs.st != st {
 				st = cs.st

@@ -281,3 +281,101 @@ func TestNoReplayAfterSendFailed(t *testing.T) {
 		t.Fatalf("status %v, want the first stream's refusal", st)
 	}
 }
+
+// slowRefused delays the error of the replaced stream's Response, as if
+// the goroutine waiting on it were scheduled only after the sender moved
+// on to the new stream.
+type slowRefused struct{ *refuseSecondWrite }
+
+func (c slowRefused) NewStream(ctx context.Context) (transport.ClientStream, error) {
+	st, err := c.refuseSecondWrite.NewStream(ctx)
+	if w, ok := st.(*closeWatch); ok {
+		return slowResponse{w}, err
+	}
+	return st, err
+}
+
+type slowResponse struct{ *closeWatch }
+
+func (s slowResponse) Response() (*transport.Response, error) {
+	r, err := s.closeWatch.Response()
+	if err != nil {
+		time.Sleep(200 * time.Millisecond)
+	}
+	return r, err
+}
+
+// After a replay from SendMsg, the sender goes on with more than the
+// windows hold while the server echoes: the Recv that the replay's reset
+// woke from the old stream must follow the new one without waiting for
+// the blocked sender's lock.
+func TestRecvAfterReplayWhileSendBlocked(t *testing.T) {
+	checkGoroutines(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, served := serveOn(t, lis)
+	defer func() { srv.Stop(); <-served }()
+	var rc *refuseSecondWrite
+	cc, err := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, _ string) (transport.ClientConn, error) {
+		c, err := h2.Dial(ctx, lis.Addr().String())
+		if err != nil {
+			return nil, err
+		}
+		rc = &refuseSecondWrite{ClientConn: c}
+		return slowRefused{rc}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	stream, err := echov1.NewEchoServiceClient(cc).BidiStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	got := 0
+	go func() {
+		for {
+			_, err := stream.Recv()
+			if err != nil {
+				if err == io.EOF {
+					err = nil
+				}
+				done <- err
+				return
+			}
+			got++
+		}
+	}()
+	if err := stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
+		t.Fatalf("Send a: %v", err)
+	}
+	first := rc.first.Load()
+	for first.inResponse.Load() == 0 {
+		if ctx.Err() != nil {
+			t.Fatal("Recv never waited for the head")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "b"}); err != nil { // the replay
+		t.Fatalf("Send b: %v", err)
+	}
+	payload := make([]byte, 1<<20)
+	const n = 4
+	for i := 0; i < n; i++ {
+		if err := stream.Send(&echov1.EchoRequest{Message: "big", Payload: payload}); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	stream.CloseSend()
+	if err := <-done; err != nil {
+		t.Fatalf("after %d echoes: %v", got, err)
+	}
+	if got != n+2 {
+		t.Fatalf("%d echoes, want %d", got, n+2)
+	}
+}

@@ -592,11 +592,13 @@ func (c *conn) writeLoop() {
 			c.writerCond.Wait()
 			continue
 		}
-		if len(c.wbuf) < minBatch && !yielded && !c.closing {
+		if len(c.wbuf) < minBatch && !yielded && !c.closing && c.nOpen > 1 {
 			// A small batch: let the goroutines that are ready to run
 			// (handlers finishing their responses, the reader) add their
 			// frames first, so that one write carries them all. grpc-go's
-			// loopy writer does the same.
+			// loopy writer does the same. With one stream open there is
+			// nobody to wait for: its frames are queued before the writer
+			// is woken, and the yield only delays a lone call's write.
 			yielded = true
 			c.mu.Unlock()
 			runtime.Gosched()

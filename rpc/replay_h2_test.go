@@ -120,19 +120,27 @@ func (c *refuseSecondWrite) NewStream(ctx context.Context) (transport.ClientStre
 	return w, nil
 }
 
-// A bidi call replayed from SendMsg while its Recv waits on the first
-// stream's head: the first stream is reset but not released until the
-// call ends (the transport reuses released streams, and the waiting Recv
-// would act on whatever call got it next); the call completes on the new
-// stream, and calls after it on the same connection are unharmed.
-func TestReplayKeepsOldStreamUntilCallEnds(t *testing.T) {
-	checkGoroutines(t)
+// replayRig is a bidi call over real h2 through refuseSecondWrite (its
+// first stream's Response errors 200ms late with slow), with "a" sent and
+// a Recv goroutine already waiting on the first stream's head: the next
+// Send meets the refusal and replays the call from SendMsg. recvd gives
+// the messages received, or an error, once Recv ends.
+type replayRig struct {
+	client echov1.EchoServiceClient
+	stream echov1.EchoService_BidiStreamClient
+	first  *closeWatch
+	ctx    context.Context
+	recvd  chan []string
+}
+
+func startReplayRig(t *testing.T, slow bool) *replayRig {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, _, served := serveOn(t, lis)
-	defer func() { srv.Stop(); <-served }()
+	t.Cleanup(func() { srv.Stop(); <-served })
 	var rc *refuseSecondWrite
 	cc, err := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, _ string) (transport.ClientConn, error) {
 		c, err := h2.Dial(ctx, lis.Addr().String())
@@ -140,61 +148,73 @@ func TestReplayKeepsOldStreamUntilCallEnds(t *testing.T) {
 			return nil, err
 		}
 		rc = &refuseSecondWrite{ClientConn: c}
+		if slow {
+			return slowRefused{rc}, nil
+		}
 		return rc, nil
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	stream, err := client.BidiStream(ctx)
-	if err != nil {
+	t.Cleanup(func() { cc.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	r := &replayRig{client: echov1.NewEchoServiceClient(cc), ctx: ctx, recvd: make(chan []string, 1)}
+	if r.stream, err = r.client.BidiStream(ctx); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan []string, 1)
 	go func() {
 		var msgs []string
 		for {
-			r, err := stream.Recv()
+			m, err := r.stream.Recv()
 			if err != nil {
 				if err != io.EOF {
 					msgs = append(msgs, "error: "+err.Error())
 				}
-				done <- msgs
+				r.recvd <- msgs
 				return
 			}
-			msgs = append(msgs, r.Message)
+			msgs = append(msgs, m.Message)
 		}
 	}()
-	if err := stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
+	if err := r.stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
 		t.Fatalf("Send a: %v", err)
 	}
-	first := rc.first.Load()
-	for first.inResponse.Load() == 0 {
+	r.first = rc.first.Load()
+	for r.first.inResponse.Load() == 0 {
 		if ctx.Err() != nil {
 			t.Fatal("Recv never waited for the head")
 		}
 		time.Sleep(time.Millisecond)
 	}
+	return r
+}
+
+// A bidi call replayed from SendMsg while its Recv waits on the first
+// stream's head: the first stream is reset but not released until the
+// call ends (the transport reuses released streams, and the waiting Recv
+// would act on whatever call got it next); the call completes on the new
+// stream, and calls after it on the same connection are unharmed.
+func TestReplayKeepsOldStreamUntilCallEnds(t *testing.T) {
+	checkGoroutines(t)
+	r := startReplayRig(t, false)
 	for _, w := range []string{"b", "c"} { // b meets the refusal
-		if err := stream.Send(&echov1.EchoRequest{Message: w}); err != nil {
+		if err := r.stream.Send(&echov1.EchoRequest{Message: w}); err != nil {
 			t.Fatalf("Send %s: %v", w, err)
 		}
 	}
-	stream.CloseSend()
-	if msgs := <-done; len(msgs) != 3 || msgs[0] != "a" || msgs[2] != "c" {
+	r.stream.CloseSend()
+	if msgs := <-r.recvd; len(msgs) != 3 || msgs[0] != "a" || msgs[2] != "c" {
 		t.Fatalf("received %q, want [a b c]", msgs)
 	}
-	if first.closedIn.Load() {
+	if r.first.closedIn.Load() {
 		t.Fatal("the replaced stream was released while Recv waited on it")
 	}
-	if !first.closed.Load() {
+	if !r.first.closed.Load() {
 		t.Fatal("the replaced stream was not released when the call ended")
 	}
 	for i := 0; i < 20; i++ {
-		if _, err := client.Echo(ctx, &echov1.EchoRequest{Message: "x"}); err != nil {
+		if _, err := r.client.Echo(r.ctx, &echov1.EchoRequest{Message: "x"}); err != nil {
 			t.Fatalf("call %d after the replay: %v", i, err)
 		}
 	}
@@ -311,71 +331,19 @@ func (s slowResponse) Response() (*transport.Response, error) {
 // the blocked sender's lock.
 func TestRecvAfterReplayWhileSendBlocked(t *testing.T) {
 	checkGoroutines(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _, served := serveOn(t, lis)
-	defer func() { srv.Stop(); <-served }()
-	var rc *refuseSecondWrite
-	cc, err := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, _ string) (transport.ClientConn, error) {
-		c, err := h2.Dial(ctx, lis.Addr().String())
-		if err != nil {
-			return nil, err
-		}
-		rc = &refuseSecondWrite{ClientConn: c}
-		return slowRefused{rc}, nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	stream, err := echov1.NewEchoServiceClient(cc).BidiStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	got := 0
-	go func() {
-		for {
-			_, err := stream.Recv()
-			if err != nil {
-				if err == io.EOF {
-					err = nil
-				}
-				done <- err
-				return
-			}
-			got++
-		}
-	}()
-	if err := stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
-		t.Fatalf("Send a: %v", err)
-	}
-	first := rc.first.Load()
-	for first.inResponse.Load() == 0 {
-		if ctx.Err() != nil {
-			t.Fatal("Recv never waited for the head")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if err := stream.Send(&echov1.EchoRequest{Message: "b"}); err != nil { // the replay
+	r := startReplayRig(t, true)
+	if err := r.stream.Send(&echov1.EchoRequest{Message: "b"}); err != nil { // the replay
 		t.Fatalf("Send b: %v", err)
 	}
 	payload := make([]byte, 1<<20)
 	const n = 4
 	for i := 0; i < n; i++ {
-		if err := stream.Send(&echov1.EchoRequest{Message: "big", Payload: payload}); err != nil {
+		if err := r.stream.Send(&echov1.EchoRequest{Message: "big", Payload: payload}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
-	stream.CloseSend()
-	if err := <-done; err != nil {
-		t.Fatalf("after %d echoes: %v", got, err)
-	}
-	if got != n+2 {
-		t.Fatalf("%d echoes, want %d", got, n+2)
+	r.stream.CloseSend()
+	if msgs := <-r.recvd; len(msgs) != n+2 || msgs[n+1] != "big" {
+		t.Fatalf("received %d messages, want %d: %.300q", len(msgs), n+2, msgs)
 	}
 }

@@ -470,9 +470,9 @@ const maxReplay = 256 << 10
 // replayLocked opens a new stream for a call after the server did not
 // process the first, and sends on it what the call sent (else the coming
 // SendMsg will): transparent retry, for which grpc-go keeps the request
-// too. The old stream and its connection are let go. swapped reports
-// whether the new stream took the old one's place, even if sending on it
-// then failed. Called with sendMu.
+// too. The old stream is reset, and released with its connection when the
+// call ends (see retired). swapped reports whether the new stream took the
+// old one's place, even if sending on it then failed. Called with sendMu.
 //
 // A call with a request stream whose SendMsg already failed (the caller
 // was told io.EOF and will not send on) is not replayed: the new stream

@@ -156,16 +156,8 @@ func TestClientCancelHalfClosedRemote(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			s := newPipeServer(t, nil)
 			defer s.close()
-			cs, err := s.c.NewStream(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			cs := openPOST(t, s.c, context.Background(), "/upload")
 			defer cs.Close()
-			r := cs.Request()
-			r.SetMethodString("POST")
-			r.SetSchemeString("http")
-			r.SetAuthorityString("a")
-			r.SetPathString("/upload")
 			cs.Flush()
 			h, _ := s.next(frames.FrameHeaders)
 			b := s.headers(nil, h.StreamID, false, []string{":status", "200"})

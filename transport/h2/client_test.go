@@ -76,6 +76,26 @@ func openGET(t *testing.T, c *h2.ClientConn, ctx context.Context) (transport.Cli
 	return cs, nil
 }
 
+// openPOST opens a stream with a POST head for path, its body left to the
+// caller: openGET's twin for requests with a body.
+func openPOST(t *testing.T, c *h2.ClientConn, ctx context.Context, path string) transport.ClientStream {
+	t.Helper()
+	cs, err := c.NewStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPOST(cs.Request(), path)
+	return cs
+}
+
+// setPOST fills a request head for a POST to path.
+func setPOST(r *transport.Request, path string) {
+	r.SetMethodString("POST")
+	r.SetSchemeString("http")
+	r.SetAuthorityString("a")
+	r.SetPathString(path)
+}
+
 // readAll reads a stream's response to its end.
 func readAll(t *testing.T, cs transport.ClientStream) (int, string, error) {
 	t.Helper()
@@ -300,16 +320,8 @@ func TestClientKeepsResponseAfterResetNoError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newPipeServer(t, nil)
 		defer s.close()
-		cs, err := s.c.NewStream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		cs := openPOST(t, s.c, context.Background(), "/upload")
 		defer cs.Close()
-		r := cs.Request()
-		r.SetMethodString("POST")
-		r.SetSchemeString("http")
-		r.SetAuthorityString("a")
-		r.SetPathString("/upload")
 		if _, err := cs.Write([]byte("part of the body")); err != nil {
 			t.Fatal(err)
 		}

@@ -86,16 +86,8 @@ func TestTrailersOnly(t *testing.T) {
 		st.Finish(nil)
 	}, false)
 	cc := dial(t, ts.addr)
-	cs, err := cc.NewStream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := openPOST(t, cc, context.Background(), "/x")
 	defer cs.Close()
-	r := cs.Request()
-	r.SetMethodString("POST")
-	r.SetSchemeString("http")
-	r.SetPathString("/x")
-	r.SetAuthorityString("a")
 	if err := cs.CloseSend(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -183,16 +175,8 @@ func TestBidiStreaming(t *testing.T) {
 		}
 	}, false)
 	cc := dial(t, ts.addr)
-	cs, err := cc.NewStream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := openPOST(t, cc, context.Background(), "/bidi")
 	defer cs.Close()
-	r := cs.Request()
-	r.SetMethodString("POST")
-	r.SetSchemeString("http")
-	r.SetPathString("/bidi")
-	r.SetAuthorityString("a")
 	buf := make([]byte, 100)
 	for _, m := range []string{"a", "bb", "ccc"} {
 		cs.Write([]byte(m))
@@ -227,20 +211,12 @@ func TestResets(t *testing.T) {
 	cc := dial(t, ts.addr)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	cs, err := cc.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := cs.Request()
-	r.SetMethodString("POST")
-	r.SetSchemeString("http")
-	r.SetPathString("/wait")
-	r.SetAuthorityString("a")
+	cs := openPOST(t, cc, ctx, "/wait")
 	if _, err := cs.Response(); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
-	err = <-handlerSaw
+	err := <-handlerSaw
 	var se *transport.StreamError
 	if !errors.As(err, &se) || se.Code != transport.Cancel || !se.Remote {
 		t.Fatalf("handler Read after client cancel: %v", err)

@@ -219,11 +219,7 @@ func fuzzCall(c *h2.ClientConn, path string) {
 		return
 	}
 	defer cs.Close()
-	r := cs.Request()
-	r.SetMethodString("POST")
-	r.SetSchemeString("http")
-	r.SetAuthorityString("a")
-	r.SetPathString(path)
+	setPOST(cs.Request(), path)
 	if _, err := cs.Write([]byte("request")); err != nil {
 		return
 	}

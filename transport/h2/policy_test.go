@@ -263,15 +263,7 @@ func TestClientGoAwayReasonOnWriteError(t *testing.T) {
 		sc := &slowReaderConn{Conn: cn, release: make(chan struct{})}
 		c, _ := h2.NewClientConn(sc)
 		p.write(frames.AppendSettingsAck(frames.AppendSettings(nil)))
-		cs, err := c.NewStream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := cs.Request()
-		r.SetMethodString("POST")
-		r.SetSchemeString("http")
-		r.SetAuthorityString("a")
-		r.SetPathString("/")
+		cs := openPOST(t, c, context.Background(), "/")
 		cs.Write([]byte("part"))
 		cs.Flush()
 		h, _ := p.next(frames.FrameHeaders)
@@ -281,7 +273,7 @@ func TestClientGoAwayReasonOnWriteError(t *testing.T) {
 		cs.Write([]byte("more"))
 		cs.Flush()
 		synctest.Wait()
-		_, err = cs.Response()
+		_, err := cs.Response()
 		var ga *h2.GoAwayError
 		if !errors.Is(err, transport.ErrConnClosed) || !errors.As(err, &ga) || ga.Debug != "too_many_pings" {
 			t.Errorf("stream error %v, want ErrConnClosed with the GOAWAY's reason", err)

@@ -29,16 +29,8 @@ func TestStreamOpenedAfterWindowSettingsUsesNewWindow(t *testing.T) {
 	p.flush()
 	p.until(func(f *frames.Frame) bool { return f.Type == frames.FrameSettings && f.IsAck() })
 
-	cs, err := cc.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := openPOST(t, cc, ctx, "/w")
 	defer cs.Close()
-	r := cs.Request()
-	r.SetMethodString("POST")
-	r.SetSchemeString("http")
-	r.SetAuthorityString("a")
-	r.SetPathString("/w")
 
 	// Now the window grows, and the connection window with it.
 	const window = 256 << 10

@@ -323,27 +323,26 @@ func (r *Reader) fill(n int) error {
 		return nil
 	}
 	// Grow only to the largest frame allowed, never to a length the peer
-	// chose: n was checked against maxFrameSize by the caller. Or, once,
-	// to BulkReadSize for a peer that sends in bulk: with 16 KiB reads a
+	// chose: n was checked against maxFrameSize by the caller. Or to
+	// BulkReadSize for a peer that sends in bulk (with 16 KiB reads a
 	// stream of 1 KiB messages cost three times the read(2) calls, and 6%
-	// more CPU in the streaming benchmark (bench/NOTES.md).
+	// more CPU in the streaming benchmark; bench/NOTES.md), and back to
+	// the small size after a run of small reads.
 	size := len(r.buf)
+	small := max(n, HeaderLen+int(r.maxFrameSize))
 	if n > size {
-		size = max(n, HeaderLen+int(r.maxFrameSize))
+		size = small
 	}
-	if r.bulk {
+	switch {
+	case r.bulk:
 		r.bulk = false
 		size = max(size, BulkReadSize)
-	} else if small := max(n, HeaderLen+int(r.maxFrameSize)); r.smallReads >= shrinkAfter && size > small && r.wpos-r.rpos <= small/2 {
-		// Back to the small buffer; what is buffered moves with it.
-		nb := make([]byte, small)
-		r.wpos = copy(nb, r.buf[r.rpos:r.wpos])
-		r.rpos = 0
-		r.buf = nb
+	case r.smallReads >= shrinkAfter && size > small && r.wpos-r.rpos <= small/2:
 		r.smallReads = 0
 		size = small
 	}
-	if size > len(r.buf) {
+	if size != len(r.buf) {
+		// What is buffered moves to the new buffer.
 		nb := make([]byte, size)
 		r.wpos = copy(nb, r.buf[r.rpos:r.wpos])
 		r.rpos = 0

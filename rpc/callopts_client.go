@@ -53,8 +53,13 @@ func Peer(p *peer.Peer) CallOption {
 // addresses and TLS state.
 func (ci *callInfo) setPeer(req *transport.Request) {
 	if ci.peer != nil {
-		*ci.peer = peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
+		*ci.peer = peerOf(req)
 	}
+}
+
+// peerOf is the connection a stream went out on, from its request head.
+func peerOf(req *transport.Request) peer.Peer {
+	return peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
 }
 
 // UseCompressor compresses the call's request messages with the named

@@ -500,8 +500,8 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 	cs.releaseMu.Unlock()
 	old.Cancel(transport.Cancel)
 	if cs.ci.peer != nil {
-		req := st.Request()
-		cs.replayPeer = &peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
+		p := peerOf(st.Request())
+		cs.replayPeer = &p
 	}
 	if cs.desc.ClientStreams {
 		// open has flushed the head; what was sent follows it.

@@ -327,8 +327,9 @@ type clientStream struct {
 	// by keepLocked.
 	committed atomic.Bool
 	// retired holds the streams replays replaced, under releaseMu: reset
-	// at once but released only when the call ends, when no waitHead can
-	// still be waiting on one (the transport reuses released streams).
+	// at once but released only once no waitHead can still be waiting on
+	// one (the transport reuses released streams): when the wait for the
+	// head ends, or the call does.
 	retired []retiredStream
 
 	headOnce      sync.Once
@@ -457,6 +458,22 @@ func (cs *clientStream) cancelCurrent() {
 	cs.releaseMu.Unlock()
 }
 
+// releaseRetired releases the streams replays replaced, and their
+// connections: a replay after a GOAWAY then lets the draining connection
+// close once the new stream's head has come, rather than when the call
+// ends (grpc-go lets go of a retried attempt's transport as soon as it
+// moves on). Only once no waitHead can be waiting on one.
+func (cs *clientStream) releaseRetired() {
+	cs.releaseMu.Lock()
+	retired := cs.retired
+	cs.retired = nil
+	cs.releaseMu.Unlock()
+	for _, r := range retired {
+		r.st.Close()
+		r.ref.release()
+	}
+}
+
 type retiredStream struct {
 	st  transport.ClientStream
 	ref *connRef
@@ -470,9 +487,10 @@ const maxReplay = 256 << 10
 // replayLocked opens a new stream for a call after the server did not
 // process the first, and sends on it what the call sent (else the coming
 // SendMsg will): transparent retry, for which grpc-go keeps the request
-// too. The old stream is reset, and released with its connection when the
-// call ends (see retired). swapped reports whether the new stream took the
-// old one's place, even if sending on it then failed. Called with sendMu.
+// too. The old stream is reset, and released with its connection once the
+// wait for the head is over (see retired). swapped reports whether the new
+// stream took the old one's place, even if sending on it then failed.
+// Called with sendMu.
 //
 // A call with a request stream whose SendMsg already failed (the caller
 // was told io.EOF and will not send on) is not replayed: the new stream
@@ -497,8 +515,11 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 	old := cs.st
 	cs.retired = append(cs.retired, retiredStream{old, cs.ref})
 	cs.ref, cs.st = ref, st
-	cs.releaseMu.Unlock()
+	// Still under releaseMu: once the new stream's head comes, waitHead
+	// may release old (see releaseRetired), after which it may belong
+	// to another call.
 	old.Cancel(transport.Cancel)
+	cs.releaseMu.Unlock()
 	if cs.ci.peer != nil {
 		p := peerOf(st.Request())
 		cs.replayPeer = &p
@@ -761,6 +782,10 @@ func (cs *clientStream) waitHead() error {
 			}
 			cs.sendMu.Unlock()
 		}
+		// Nothing waits on a replaced stream any more: this was the only
+		// wait for a head (finish waits it out), and a replay resets the
+		// stream it replaces before it lets releaseMu go.
+		cs.releaseRetired()
 		if err != nil {
 			cs.headErr = toStatus(cs.ctx, err)
 			return
@@ -946,17 +971,13 @@ func (cs *clientStream) finish() {
 		cs.sendMu.Unlock()
 		cs.releaseMu.Lock()
 		cs.released = true
-		retired := cs.retired
-		cs.retired = nil
 		cs.releaseMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
-		// headOnce.Do above waited out any waitHead: nothing waits on
-		// these any more.
-		for _, r := range retired {
-			r.st.Close()
-			r.ref.release()
-		}
+		// Streams replaced after the head's wait ended (a call that
+		// failed there, then replayed from SendMsg); headOnce.Do above
+		// waited out any waitHead.
+		cs.releaseRetired()
 		cs.mr.release()
 	})
 }

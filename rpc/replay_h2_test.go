@@ -191,11 +191,12 @@ func startReplayRig(t *testing.T, slow bool) *replayRig {
 }
 
 // A bidi call replayed from SendMsg while its Recv waits on the first
-// stream's head: the first stream is reset but not released until the
-// call ends (the transport reuses released streams, and the waiting Recv
-// would act on whatever call got it next); the call completes on the new
-// stream, and calls after it on the same connection are unharmed.
-func TestReplayKeepsOldStreamUntilCallEnds(t *testing.T) {
+// stream's head: the first stream is reset but not released while that
+// Recv waits on it (the transport reuses released streams, and the
+// waiting Recv would act on whatever call got it next); the call
+// completes on the new stream, and calls after it on the same connection
+// are unharmed.
+func TestReplayKeepsOldStreamWhileRecvWaits(t *testing.T) {
 	checkGoroutines(t)
 	r := startReplayRig(t, false)
 	for _, w := range []string{"b", "c"} { // b meets the refusal
@@ -217,6 +218,34 @@ func TestReplayKeepsOldStreamUntilCallEnds(t *testing.T) {
 		if _, err := r.client.Echo(r.ctx, &echov1.EchoRequest{Message: "x"}); err != nil {
 			t.Fatalf("call %d after the replay: %v", i, err)
 		}
+	}
+}
+
+// Once the new stream's head has come, nothing can wait on the replaced
+// stream: it is released then, with its connection (a replay after a
+// GOAWAY lets the draining connection close), not when a long call ends.
+func TestReplayReleasesOldStreamAtHead(t *testing.T) {
+	checkGoroutines(t)
+	r := startReplayRig(t, false)
+	if err := r.stream.Send(&echov1.EchoRequest{Message: "b"}); err != nil { // meets the refusal
+		t.Fatalf("Send b: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !r.first.closed.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced stream is still held while the call goes on")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if r.first.closedIn.Load() {
+		t.Fatal("the replaced stream was released while Recv waited on it")
+	}
+	if err := r.stream.Send(&echov1.EchoRequest{Message: "c"}); err != nil {
+		t.Fatalf("Send c: %v", err)
+	}
+	r.stream.CloseSend()
+	if msgs := <-r.recvd; len(msgs) != 3 || msgs[0] != "a" || msgs[1] != "b" || msgs[2] != "c" {
+		t.Fatalf("received %q, want [a b c]", msgs)
 	}
 }
 

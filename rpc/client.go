@@ -974,9 +974,11 @@ func (cs *clientStream) finish() {
 		cs.releaseMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
-		// Streams replaced after the head's wait ended (a call that
-		// failed there, then replayed from SendMsg); headOnce.Do above
-		// waited out any waitHead.
+		// Streams the wait for the head did not release: replaced after
+		// it ended (it failed, then SendMsg replayed), or in a call that
+		// never waited for its head (replayed from SendMsg, then ended
+		// before any RecvMsg or Header). headOnce.Do above waited out
+		// any waitHead.
 		cs.releaseRetired()
 		cs.mr.release()
 	})

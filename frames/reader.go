@@ -116,6 +116,10 @@ func (r *Reader) SetMaxReadFrameSize(n uint32) {
 // from the frame headers before any of the excess is buffered.
 func (r *Reader) SetMaxHeaderBlockSize(n uint32) { r.maxBlockSize = n }
 
+// Buffered reports how many octets the Reader holds that it has not yet
+// returned in frames: with none, the next ReadFrame reads from its source.
+func (r *Reader) Buffered() int { return r.wpos - r.rpos }
+
 // SetMaxContinuations bounds the number of CONTINUATION frames in one header
 // block. One more is a connection error ENHANCE_YOUR_CALM.
 func (r *Reader) SetMaxContinuations(n int) { r.maxContinuations = n }

@@ -79,6 +79,31 @@ func typesEqual(a, b []Type) bool {
 	return true
 }
 
+// Buffered counts what one read brought in beyond the frames returned so
+// far: the connection's reader uses it to tell whether its next ReadFrame
+// will read from the socket.
+func TestReaderBuffered(t *testing.T) {
+	var b []byte
+	b = AppendData(b, 1, false, []byte("hello"))
+	b = AppendPing(b, false, [8]byte{1})
+	r := NewReader(bytes.NewReader(b))
+	if n := r.Buffered(); n != 0 {
+		t.Fatalf("Buffered before any read: %d", n)
+	}
+	if _, err := r.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	if n, want := r.Buffered(), HeaderLen+8; n != want {
+		t.Fatalf("Buffered after the DATA frame: %d, want %d (the PING)", n, want)
+	}
+	if _, err := r.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Buffered(); n != 0 {
+		t.Fatalf("Buffered after both frames: %d", n)
+	}
+}
+
 // Unknown frame types are returned untouched, for the connection to discard
 // (RFC 9113 §4.1, §5.5), whatever their stream and flags.
 func TestReaderUnknownType(t *testing.T) {

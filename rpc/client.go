@@ -326,11 +326,14 @@ type clientStream struct {
 	// replayed any more and st no longer changes. Read without the lock
 	// by keepLocked.
 	committed atomic.Bool
-	// retired holds the streams replays replaced, under releaseMu: reset
-	// at once but released only once no waitHead can still be waiting on
-	// one (the transport reuses released streams): when the wait for the
-	// head ends, or the call does.
-	retired []retiredStream
+	// headWait is set, under releaseMu, while waitHead waits for the
+	// response head: a stream a replay replaces meanwhile may be the one
+	// it waits on, so it goes to retired, reset at once but released only
+	// when the wait ends (the transport reuses released streams), or when
+	// the call does. Replaced at any other time, a stream is released at
+	// once: nothing else uses a stream the call no longer has.
+	headWait bool
+	retired  []retiredStream
 
 	headOnce      sync.Once
 	resp          *transport.Response
@@ -458,11 +461,12 @@ func (cs *clientStream) cancelCurrent() {
 	cs.releaseMu.Unlock()
 }
 
-// releaseRetired releases the streams replays replaced, and their
-// connections: a replay after a GOAWAY then lets the draining connection
-// close once the new stream's head has come, rather than when the call
-// ends (grpc-go lets go of a retried attempt's transport as soon as it
-// moves on). Only once no waitHead can be waiting on one.
+// releaseRetired releases the streams replays replaced while waitHead
+// waited, and their connections: a replay after a GOAWAY then lets the
+// draining connection close once the new stream's head has come, rather
+// than when the call ends (grpc-go lets go of a retried attempt's
+// transport as soon as it moves on). Only once no waitHead can be
+// waiting on one.
 func (cs *clientStream) releaseRetired() {
 	cs.releaseMu.Lock()
 	retired := cs.retired
@@ -487,8 +491,9 @@ const maxReplay = 256 << 10
 // replayLocked opens a new stream for a call after the server did not
 // process the first, and sends on it what the call sent (else the coming
 // SendMsg will): transparent retry, for which grpc-go keeps the request
-// too. The old stream is reset, and released with its connection once the
-// wait for the head is over (see retired). swapped reports whether the new
+// too. The old stream is reset, and released with its connection at once,
+// or once the wait for the head is over if it is under way (see
+// headWait). swapped reports whether the new
 // stream took the old one's place, even if sending on it then failed.
 // Called with sendMu.
 //
@@ -512,14 +517,21 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 		ref.release()
 		return false, errNoReplay
 	}
-	old := cs.st
-	cs.retired = append(cs.retired, retiredStream{old, cs.ref})
+	old, oldRef := cs.st, cs.ref
 	cs.ref, cs.st = ref, st
 	// Still under releaseMu: once the new stream's head comes, waitHead
 	// may release old (see releaseRetired), after which it may belong
 	// to another call.
 	old.Cancel(transport.Cancel)
+	retire := cs.headWait
+	if retire {
+		cs.retired = append(cs.retired, retiredStream{old, oldRef})
+	}
 	cs.releaseMu.Unlock()
+	if !retire {
+		old.Close()
+		oldRef.release()
+	}
 	if cs.ci.peer != nil {
 		p := peerOf(st.Request())
 		cs.replayPeer = &p
@@ -705,7 +717,10 @@ func (cs *clientStream) CloseSend() error {
 // waitHead waits for the response head once.
 func (cs *clientStream) waitHead() error {
 	cs.headOnce.Do(func() {
-		st := cs.current()
+		cs.releaseMu.Lock()
+		cs.headWait = true
+		st := cs.st
+		cs.releaseMu.Unlock()
 		resp, err := st.Response()
 		for {
 			if err == nil {
@@ -785,6 +800,9 @@ func (cs *clientStream) waitHead() error {
 		// Nothing waits on a replaced stream any more: this was the only
 		// wait for a head (finish waits it out), and a replay resets the
 		// stream it replaces before it lets releaseMu go.
+		cs.releaseMu.Lock()
+		cs.headWait = false
+		cs.releaseMu.Unlock()
 		cs.releaseRetired()
 		if err != nil {
 			cs.headErr = toStatus(cs.ctx, err)
@@ -974,11 +992,8 @@ func (cs *clientStream) finish() {
 		cs.releaseMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
-		// Streams the wait for the head did not release: replaced after
-		// it ended (it failed, then SendMsg replayed), or in a call that
-		// never waited for its head (replayed from SendMsg, then ended
-		// before any RecvMsg or Header). headOnce.Do above waited out
-		// any waitHead.
+		// None if the wait for the head ran (it released them); else
+		// headOnce.Do above waited out any waitHead.
 		cs.releaseRetired()
 		cs.mr.release()
 	})

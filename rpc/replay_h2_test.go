@@ -128,12 +128,15 @@ func (c *refuseSecondWrite) NewStream(ctx context.Context) (transport.ClientStre
 type replayRig struct {
 	client echov1.EchoServiceClient
 	stream echov1.EchoService_BidiStreamClient
+	conn   *refuseSecondWrite // once a call has opened a stream
 	first  *closeWatch
 	ctx    context.Context
 	recvd  chan []string
 }
 
-func startReplayRig(t *testing.T, slow bool) *replayRig {
+// dialReplayRig is a client of a real h2 server through refuseSecondWrite,
+// with no call yet.
+func dialReplayRig(t *testing.T, slow bool) *replayRig {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -141,25 +144,34 @@ func startReplayRig(t *testing.T, slow bool) *replayRig {
 	}
 	srv, _, served := serveOn(t, lis)
 	t.Cleanup(func() { srv.Stop(); <-served })
-	var rc *refuseSecondWrite
+	r := &replayRig{recvd: make(chan []string, 1)}
 	cc, err := rpc.Dial("x", rpc.WithTransportDialer(func(ctx context.Context, _ string) (transport.ClientConn, error) {
 		c, err := h2.Dial(ctx, lis.Addr().String())
 		if err != nil {
 			return nil, err
 		}
-		rc = &refuseSecondWrite{ClientConn: c}
+		r.conn = &refuseSecondWrite{ClientConn: c}
 		if slow {
-			return slowRefused{rc}, nil
+			return slowRefused{r.conn}, nil
 		}
-		return rc, nil
+		return r.conn, nil
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cc.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	var cancel context.CancelFunc
+	r.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	r := &replayRig{client: echov1.NewEchoServiceClient(cc), ctx: ctx, recvd: make(chan []string, 1)}
+	r.client = echov1.NewEchoServiceClient(cc)
+	return r
+}
+
+func startReplayRig(t *testing.T, slow bool) *replayRig {
+	t.Helper()
+	r := dialReplayRig(t, slow)
+	ctx := r.ctx
+	var err error
 	if r.stream, err = r.client.BidiStream(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +192,7 @@ func startReplayRig(t *testing.T, slow bool) *replayRig {
 	if err := r.stream.Send(&echov1.EchoRequest{Message: "a"}); err != nil {
 		t.Fatalf("Send a: %v", err)
 	}
-	r.first = rc.first.Load()
+	r.first = r.conn.first.Load()
 	for r.first.inResponse.Load() == 0 {
 		if ctx.Err() != nil {
 			t.Fatal("Recv never waited for the head")
@@ -246,6 +258,33 @@ func TestReplayReleasesOldStreamAtHead(t *testing.T) {
 	r.stream.CloseSend()
 	if msgs := <-r.recvd; len(msgs) != 3 || msgs[0] != "a" || msgs[1] != "b" || msgs[2] != "c" {
 		t.Fatalf("received %q, want [a b c]", msgs)
+	}
+}
+
+// A stream a replay replaces while nothing waits for the response head
+// (a client-streaming call still sending) is released at once, with its
+// connection, not when the caller gets round to the response.
+func TestReplayReleasesOldStreamWhileSending(t *testing.T) {
+	checkGoroutines(t)
+	r := dialReplayRig(t, false)
+	stream, err := r.client.ClientStream(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"a", "b"} { // b meets the refusal
+		if err := stream.Send(&echov1.EchoRequest{Message: w}); err != nil {
+			t.Fatalf("Send %s: %v", w, err)
+		}
+	}
+	if first := r.conn.first.Load(); !first.closed.Load() {
+		t.Fatal("the replaced stream is still held while the call sends")
+	}
+	if err := stream.Send(&echov1.EchoRequest{Message: "c"}); err != nil {
+		t.Fatalf("Send c: %v", err)
+	}
+	resp, err := stream.CloseAndRecv()
+	if err != nil || resp.Message != "a,b,c" {
+		t.Fatalf("CloseAndRecv: %v, %v; want a,b,c", resp, err)
 	}
 }
 

@@ -329,9 +329,9 @@ type clientStream struct {
 	// headWait is set, under releaseMu, while waitHead waits for the
 	// response head: a stream a replay replaces meanwhile may be the one
 	// it waits on, so it goes to retired, reset at once but released only
-	// when the wait ends (the transport reuses released streams), or when
-	// the call does. Replaced at any other time, a stream is released at
-	// once: nothing else uses a stream the call no longer has.
+	// when the wait ends (the transport reuses released streams).
+	// Replaced at any other time, a stream is released at once: nothing
+	// else uses a stream the call no longer has.
 	headWait bool
 	retired  []retiredStream
 
@@ -461,14 +461,16 @@ func (cs *clientStream) cancelCurrent() {
 	cs.releaseMu.Unlock()
 }
 
-// releaseRetired releases the streams replays replaced while waitHead
-// waited, and their connections: a replay after a GOAWAY then lets the
-// draining connection close once the new stream's head has come, rather
-// than when the call ends (grpc-go lets go of a retried attempt's
-// transport as soon as it moves on). Only once no waitHead can be
-// waiting on one.
-func (cs *clientStream) releaseRetired() {
+// endHeadWait ends waitHead's wait and releases the streams replays
+// replaced meanwhile, and their connections: a replay after a GOAWAY then
+// lets the draining connection close once the new stream's head has
+// come, rather than when the call ends (grpc-go lets go of a retried
+// attempt's transport as soon as it moves on). Nothing waits on them any
+// more: waitHead is the only wait for a head (finish waits it out), and
+// a replay resets the stream it replaces before it lets releaseMu go.
+func (cs *clientStream) endHeadWait() {
 	cs.releaseMu.Lock()
+	cs.headWait = false
 	retired := cs.retired
 	cs.retired = nil
 	cs.releaseMu.Unlock()
@@ -519,9 +521,9 @@ func (cs *clientStream) replayLocked() (swapped bool, err error) {
 	}
 	old, oldRef := cs.st, cs.ref
 	cs.ref, cs.st = ref, st
-	// Still under releaseMu: once the new stream's head comes, waitHead
-	// may release old (see releaseRetired), after which it may belong
-	// to another call.
+	// Still under releaseMu: a retired old may be released by waitHead
+	// as soon as the new stream's head comes (see endHeadWait), and
+	// then belong to another call.
 	old.Cancel(transport.Cancel)
 	retire := cs.headWait
 	if retire {
@@ -797,13 +799,7 @@ func (cs *clientStream) waitHead() error {
 			}
 			cs.sendMu.Unlock()
 		}
-		// Nothing waits on a replaced stream any more: this was the only
-		// wait for a head (finish waits it out), and a replay resets the
-		// stream it replaces before it lets releaseMu go.
-		cs.releaseMu.Lock()
-		cs.headWait = false
-		cs.releaseMu.Unlock()
-		cs.releaseRetired()
+		cs.endHeadWait()
 		if err != nil {
 			cs.headErr = toStatus(cs.ctx, err)
 			return
@@ -992,9 +988,9 @@ func (cs *clientStream) finish() {
 		cs.releaseMu.Unlock()
 		cs.st.Close()
 		cs.ref.release()
-		// None if the wait for the head ran (it released them); else
-		// headOnce.Do above waited out any waitHead.
-		cs.releaseRetired()
+		// No retired streams are left: only a replay during waitHead
+		// retires one, waitHead releases them as it ends (endHeadWait),
+		// and headOnce.Do above waited it out.
 		cs.mr.release()
 	})
 }

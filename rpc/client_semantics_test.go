@@ -24,18 +24,7 @@ import (
 // the connection's buffered-bytes cap full and stall the calls after them.
 func TestCancelledStreamsReleaseConnection(t *testing.T) {
 	checkGoroutines(t)
-	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv, _, served := serveOn(t, lis)
-	defer func() {
-		srv.Stop()
-		<-served
-	}()
-	cc, err := rpc.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
+	client := echov1.NewEchoServiceClient(serveAndDial(t, nil))
 	payload := make([]byte, 8<<10)
 	payload[0] = 200 // messages to send: 1.6 MiB a call, past a stream window
 	for i := range 30 {

@@ -79,18 +79,8 @@ func (s *mdSeen) options(key string) []rpc.ServerOption {
 func TestPerRPCCredentials(t *testing.T) {
 	checkGoroutines(t)
 	var seen mdSeen
-	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv, _, served := serveOn(t, lis, seen.options("authorization")...)
-	defer func() {
-		srv.Stop()
-		<-served
-	}()
 	connCreds := &tokenCreds{md: map[string]string{"Authorization": "Bearer conn"}}
-	cc, err := rpc.Dial(lis.Addr().String(), rpc.WithPerRPCCredentials(connCreds))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
+	cc := serveAndDial(t, seen.options("authorization"), rpc.WithPerRPCCredentials(connCreds))
 	client := echov1.NewEchoServiceClient(cc)
 	ctx := context.Background()
 
@@ -100,7 +90,7 @@ func TestPerRPCCredentials(t *testing.T) {
 	if got := seen.last(); len(got) != 1 || got[0] != "Bearer conn" {
 		t.Fatalf("server saw authorization %q, want the connection's token", got)
 	}
-	if want := "https://" + lis.Addr().String() + "/shockwave.echo.v1.EchoService"; connCreds.uri[0] != want {
+	if want := "https://" + cc.Target() + "/shockwave.echo.v1.EchoService"; connCreds.uri[0] != want {
 		t.Fatalf("audience %q, want %q", connCreds.uri[0], want)
 	}
 	callCreds := &tokenCreds{md: map[string]string{"authorization": "Bearer call"}}
@@ -136,7 +126,7 @@ func TestPerRPCCredentials(t *testing.T) {
 		}
 		wantCode(t, err, tc.want)
 	}
-	badConn, err := rpc.Dial(lis.Addr().String(), rpc.WithPerRPCCredentials(&tokenCreds{err: errors.New("token expired")}))
+	badConn, err := rpc.Dial(cc.Target(), rpc.WithPerRPCCredentials(&tokenCreds{err: errors.New("token expired")}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,14 +144,7 @@ func TestPerRPCCredentialsRequireTLS(t *testing.T) {
 		t.Fatal("Dial took credentials that require TLS without TLS")
 	}
 	var seen mdSeen
-	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv, _, served := serveOn(t, lis, seen.options("authorization")...)
-	defer func() {
-		srv.Stop()
-		<-served
-	}()
-	cc, _ := rpc.Dial(lis.Addr().String())
-	defer cc.Close()
+	cc := serveAndDial(t, seen.options("authorization"))
 	_, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{}, rpc.PerRPCCredentials(secure))
 	if st := wantCode(t, err, codes.Unauthenticated); !strings.Contains(st.Message(), "insecure") {
 		t.Fatalf("message %q", st.Message())

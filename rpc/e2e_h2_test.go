@@ -26,6 +26,24 @@ func serveOn(t *testing.T, lis net.Listener, opts ...rpc.ServerOption) (*rpc.Ser
 	return srv, impl, served
 }
 
+// serveAndDial serves the echo service on a loopback port and dials it
+// over h2; the server stops and the connection closes when the test ends.
+func serveAndDial(t *testing.T, srvOpts []rpc.ServerOption, dialOpts ...rpc.DialOption) *rpc.ClientConn {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, served := serveOn(t, lis, srvOpts...)
+	t.Cleanup(func() { srv.Stop(); <-served })
+	cc, err := rpc.Dial(lis.Addr().String(), dialOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
 func TestTLS(t *testing.T) {
 	checkGoroutines(t)
 	conf, certPEM, err := transport.SelfSignedTLS()

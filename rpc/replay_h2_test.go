@@ -24,17 +24,7 @@ import (
 // the sender.
 func TestBidiRecvWhileSendBlocked(t *testing.T) {
 	checkGoroutines(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _, served := serveOn(t, lis)
-	defer func() { srv.Stop(); <-served }()
-	cc, err := rpc.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
+	cc := serveAndDial(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	stream, err := echov1.NewEchoServiceClient(cc).BidiStream(ctx)

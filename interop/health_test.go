@@ -259,6 +259,52 @@ func TestHealthGRPCGoClientSideChecking(t *testing.T) {
 	}
 }
 
+// GracefulStop with grpc-go clients watching our health server: a Watch
+// made with grpc-go's generated client (as in grpc-go issues 8776 and
+// 8882, where grpc-go's health server keeps it open and GracefulStop
+// waits for the client) hears NOT_SERVING and then ends UNAVAILABLE, and
+// GracefulStop returns at once. A channel with client-side health
+// checking, whose own Watch grpc-go ends when the connection goes away,
+// then fails its calls fast.
+func TestHealthGRPCGoGracefulStop(t *testing.T) {
+	s := startHealthServer(t)
+	s.set("app", healthpb.HealthCheckResponse_SERVING)
+	checked := grpcConn(t, s, false, grpc.WithDefaultServiceConfig(`{
+		"loadBalancingConfig": [{"round_robin": {}}],
+		"healthCheckConfig": {"serviceName": "app"}
+	}`))
+	checkedClient := healthpb.NewHealthClient(checked)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// READY, so the channel's own health Watch is open and heard SERVING.
+	if _, err := checkedClient.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true)); err != nil {
+		t.Fatalf("call with app SERVING: %v", err)
+	}
+	w, err := healthpb.NewHealthClient(grpcConn(t, s, false)).Watch(ctx, &healthpb.HealthCheckRequest{Service: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvStatus(t, w, healthpb.HealthCheckResponse_SERVING)
+
+	s.h.Shutdown()
+	stopped := make(chan struct{})
+	start := time.Now()
+	go func() { s.srv.GracefulStop(); close(stopped) }()
+	recvStatus(t, w, healthpb.HealthCheckResponse_NOT_SERVING)
+	if _, err := w.Recv(); status.Code(err) != codes.Unavailable {
+		t.Errorf("grpc-go Watch after NOT_SERVING: %v, want it to end UNAVAILABLE", err)
+	}
+	select {
+	case <-stopped:
+		t.Logf("GracefulStop returned after %v with grpc-go Watch calls open", time.Since(start))
+	case <-time.After(10 * time.Second):
+		t.Fatal("GracefulStop did not return within 10s: it waited on a grpc-go Watch")
+	}
+	if _, err := checkedClient.Check(ctx, &healthpb.HealthCheckRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("fail-fast call after GracefulStop: %v, want UNAVAILABLE", err)
+	}
+}
+
 // TestHealthProbe runs grpc-health-probe against our server: exit 0 for
 // SERVING, 4 for NOT_SERVING, 3 for an unknown service (NOT_FOUND), over
 // h2c, TLS and with gzip.

@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	echov1 "github.com/shockwave-rpc/shockwave/proto/echo/v1"
 	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
+	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
 )
 
@@ -179,5 +181,65 @@ func TestStopFailsCallsInFlight(t *testing.T) {
 	wantCode(t, <-errc, codes.Unavailable)
 	if err := <-impl.ended; err == nil {
 		t.Fatal("handler context not cancelled by Stop")
+	}
+}
+
+// drainEcho's ServerStream sends one message and then lasts until the
+// server drains the call's connection.
+type drainEcho struct {
+	echov1.UnimplementedEchoServiceServer
+}
+
+func (drainEcho) ServerStream(req *echov1.EchoRequest, stream rpc.ServerStreamingServer[echov1.EchoResponse]) error {
+	if err := stream.Send(&echov1.EchoResponse{Message: req.Message}); err != nil {
+		return err
+	}
+	select {
+	case <-rpc.Draining(stream.Context()):
+		return status.Error(codes.Unavailable, "draining")
+	case <-time.After(10 * time.Second):
+		return status.Error(codes.DeadlineExceeded, "no drain within 10s")
+	}
+}
+
+// A handler learns from rpc.Draining that GracefulStop began, ends its
+// long-lived call, and GracefulStop, which waits for it, returns.
+func TestDrainingGracefulStop(t *testing.T) {
+	checkGoroutines(t)
+	if d := rpc.Draining(context.Background()); d != nil {
+		t.Errorf("Draining of a context that is no call's = %v, want nil", d)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, drainEcho{})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	defer func() { srv.Stop(); <-served }()
+	cc, err := rpc.Dial(lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := echov1.NewEchoServiceClient(cc).ServerStream(ctx, &echov1.EchoRequest{Message: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Recv(); err != nil || r.Message != "m" {
+		t.Fatalf("first message: %v, %v", r, err)
+	}
+	stopped := make(chan struct{})
+	go func() { srv.GracefulStop(); close(stopped) }()
+	if _, err := s.Recv(); status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "draining") {
+		t.Fatalf("Recv during GracefulStop: %v, want UNAVAILABLE: draining", err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("GracefulStop did not return within 5s of the call ending")
 	}
 }

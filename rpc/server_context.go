@@ -127,6 +127,25 @@ func ClientSupportedCompressors(ctx context.Context) []string {
 	return splitComma(string(v))
 }
 
+// Draining returns a channel that is closed once the server begins to shut
+// down the connection the call ctx belongs to: GracefulStop (or the
+// transport server's Shutdown), the connection reaching its maximum age
+// (keepalive.ServerParameters.MaxConnectionAge), or the connection closing.
+// GracefulStop waits for the calls in flight, so a handler whose call may
+// stay open for as long as its client likes (a subscription, a health
+// Watch) should end the call when this closes, with UNAVAILABLE, say,
+// which clients retry elsewhere; otherwise the drain waits for the client,
+// or for its own deadline. The channel is nil, which never closes, for a
+// context that is no server call's and where the transport cannot tell. As
+// with the call's other views, ask during the call.
+func Draining(ctx context.Context) <-chan struct{} {
+	c := serverCallFrom(ctx)
+	if c == nil {
+		return nil
+	}
+	return c.st.Request().Draining
+}
+
 // Method returns the full method name ("/pkg.Service/Method") of the call
 // ctx belongs to.
 func Method(ctx context.Context) (string, bool) {

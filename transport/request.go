@@ -64,6 +64,15 @@ type Request struct {
 	LocalAddr net.Addr
 	// TLS is the connection's TLS state, nil on cleartext connections.
 	TLS *tls.ConnectionState
+	// Draining, on the server, is closed once the connection the stream
+	// travels on begins to shut down: gracefully (the server's Shutdown,
+	// or the connection reaching its maximum age, which send HTTP/2
+	// GOAWAY and let the streams in flight finish) or at once. A handler
+	// whose stream may stay open indefinitely (a subscription, a health
+	// Watch) ends it when this closes, so that the drain need not wait
+	// for its client or time out. It is nil where the transport cannot
+	// tell, and on the client.
+	Draining <-chan struct{}
 
 	pbuf   []byte
 	pseudo [numPseudo][2]uint32 // offset, length+1 (0: absent)
@@ -77,6 +86,7 @@ func (r *Request) Reset() {
 	r.RemoteAddr = nil
 	r.LocalAddr = nil
 	r.TLS = nil
+	r.Draining = nil
 	r.pbuf = r.pbuf[:0]
 	r.pseudo = [numPseudo][2]uint32{}
 }

@@ -137,10 +137,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "shockwave serve: shutting down")
 	// Health checkers see NOT_SERVING (and watchers hear it) while the
-	// connections drain, so load balancers stop sending new calls. A
-	// Watch stays open until its client ends it, as with grpc-go's
-	// health server, so a client that keeps one (grpc-go's client-side
-	// health checking does) holds the drain to its 10s bound.
+	// connections drain, so load balancers stop sending new calls; the
+	// drain then ends the Watch calls (rpc.Draining), which would
+	// otherwise hold it to its 10s bound.
 	hs.Shutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

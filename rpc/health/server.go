@@ -19,10 +19,12 @@
 // status, SERVICE_UNKNOWN for a service without one, and then each change,
 // until the client cancels or the server stops.
 //
-// A Watch call lasts as long as its client keeps it open, so rpc.Server's
-// GracefulStop waits for open Watch calls as it does for any other call;
-// Stop ends them. Calling Shutdown first tells watchers NOT_SERVING before
-// either.
+// A Watch call lasts as long as its client keeps it open, or until the
+// server begins to drain the call's connection (rpc.Draining: GracefulStop,
+// or the connection's maximum age), when it ends with UNAVAILABLE, which
+// clients retry elsewhere. So GracefulStop does not wait on watchers, as it
+// does with grpc-go's health server (grpc-go issues 8776 and 8882). Calling
+// Shutdown first tells watchers NOT_SERVING before the drain.
 //
 // The messages come from package healthv1, which registers grpc.health.v1
 // in a registry of its own, not protobuf's global one, so a binary may also
@@ -37,6 +39,7 @@ import (
 	"sync"
 
 	healthv1 "github.com/shockwave-rpc/shockwave/proto/grpc/health/v1"
+	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 )
@@ -44,6 +47,12 @@ import (
 // maxListed is the most statuses List answers with: health.proto's List
 // comment makes more than 100 a RESOURCE_EXHAUSTED error.
 const maxListed = 100
+
+// errDraining ends the Watch calls of a connection the server drains.
+var errDraining = status.Error(codes.Unavailable, "health: the server is shutting down")
+
+// draining is rpc.Draining; tests drain without a server.
+var draining = rpc.Draining
 
 // Server implements the Health service. Its methods are safe for
 // concurrent use.
@@ -152,10 +161,11 @@ func (s *Server) List(context.Context, *healthv1.HealthListRequest) (*healthv1.H
 }
 
 // Watch sends the status of the requested service, SERVICE_UNKNOWN if it
-// has none, and then each change, until the call's context ends: the client
-// cancelled, its deadline passed or the server stopped. A status set again
-// unchanged sends nothing; a client that reads slowly sees only the newest
-// status.
+// has none, and then each change, until the call's context ends (the
+// client cancelled, its deadline passed or the server stopped) or the
+// server begins to drain the call's connection, which ends the call with
+// UNAVAILABLE. A status set again unchanged sends nothing; a client that
+// reads slowly sees only the newest status.
 func (s *Server) Watch(req *healthv1.HealthCheckRequest, stream healthv1.Health_WatchServer) error {
 	service := req.GetService()
 	w := make(watcher, 1)
@@ -180,6 +190,9 @@ func (s *Server) Watch(req *healthv1.HealthCheckRequest, stream healthv1.Health_
 	}()
 
 	ctx := stream.Context()
+	// A drain waits for the calls in flight, and a Watch would otherwise
+	// last as long as its client likes.
+	drain := draining(ctx)
 	// Whether anything was sent is its own flag: any int32 is a status an
 	// application may set (an unknown enum value, -1 included), so no
 	// value can stand for "nothing sent yet".
@@ -195,6 +208,20 @@ func (s *Server) Watch(req *healthv1.HealthCheckRequest, stream healthv1.Health_
 				return err
 			}
 			sent, first = st, false
+		case <-drain:
+			// A status set before the drain began (Shutdown's
+			// NOT_SERVING, typically) goes out first: select picks
+			// among ready cases at random.
+			select {
+			case st := <-w:
+				if st != sent || first {
+					if err := stream.Send(&healthv1.HealthCheckResponse{Status: st}); err != nil {
+						return err
+					}
+				}
+			default:
+			}
+			return errDraining
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
 		}

@@ -437,6 +437,81 @@ func TestWatchServerStop(t *testing.T) {
 	}
 }
 
+// GracefulStop ends the Watch calls it would otherwise wait on: after
+// Shutdown's NOT_SERVING they end UNAVAILABLE, and the drain finishes at
+// once rather than when the clients give up (grpc-go's health server keeps
+// them open: grpc-go issues 8776 and 8882).
+func TestWatchGracefulStop(t *testing.T) {
+	checkGoroutines(t)
+	e := newEnv(t)
+	var streams []healthv1.Health_WatchClient
+	for _, service := range []string{"", "a"} {
+		s, _ := e.watch(t, service)
+		streams = append(streams, s)
+	}
+	next(t, streams[0], serving)
+	next(t, streams[1], serviceUnknown)
+	// Shutdown's NOT_SERVING, set before the drain begins, reaches the
+	// watcher even though both are ready when its Watch next looks.
+	e.h.Shutdown()
+	stopped := make(chan struct{})
+	go func() {
+		e.srv.GracefulStop()
+		close(stopped)
+	}()
+	next(t, streams[0], notServing)
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("GracefulStop did not return within 10s: it waited on the Watch calls")
+	}
+	for _, s := range streams {
+		_, err := s.Recv()
+		if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "shutting down") {
+			t.Errorf("Recv after GracefulStop: %v, want UNAVAILABLE: the server is shutting down", err)
+		}
+	}
+	if n := e.h.Watchers(); n != 0 {
+		t.Errorf("%d Watch calls still registered after GracefulStop", n)
+	}
+}
+
+// A status set before the drain begins goes out before the Watch ends,
+// even when the Watch finds both ready at once (select would pick one at
+// random): here its client is slow to read the first status while
+// Shutdown and the drain both happen.
+func TestWatchDrainSendsPendingStatus(t *testing.T) {
+	checkGoroutines(t)
+	for i := 0; i < 50; i++ {
+		drain := make(chan struct{})
+		restore := health.SetDraining(func(context.Context) <-chan struct{} { return drain })
+		h := health.NewServer()
+		stream := &blockingStream{
+			ctx:     context.Background(),
+			entered: make(chan struct{}),
+			release: make(chan struct{}),
+			sent:    make(chan healthv1.HealthCheckResponse_ServingStatus, 10),
+		}
+		watchErr := make(chan error, 1)
+		go func() { watchErr <- h.Watch(&healthv1.HealthCheckRequest{}, stream) }()
+		<-stream.entered
+		h.Shutdown()
+		close(drain)
+		close(stream.release)
+		err := <-watchErr
+		restore()
+		if status.Code(err) != codes.Unavailable {
+			t.Fatalf("Watch returned %v, want UNAVAILABLE", err)
+		}
+		if got := <-stream.sent; got != serving {
+			t.Fatalf("first status sent: %v, want SERVING", got)
+		}
+		if len(stream.sent) != 1 || <-stream.sent != notServing {
+			t.Fatalf("run %d: Shutdown's NOT_SERVING was not sent before the Watch ended", i)
+		}
+	}
+}
+
 // blockingStream is a Watch stream whose first Send waits until release is
 // closed: a client that does not read.
 type blockingStream struct {

@@ -178,11 +178,15 @@ type conn struct {
 	pingsFree   bool
 
 	// Lifecycle.
-	closing     bool
-	closeMode   int
-	err         error
-	done        chan struct{}
-	writerDone  chan struct{}
+	closing    bool
+	closeMode  int
+	err        error
+	done       chan struct{}
+	writerDone chan struct{}
+	// drain (server) is closed when a graceful shutdown of the connection
+	// starts, or the connection closes: the streams' Request.Draining.
+	drain       chan struct{}
+	drainClosed bool
 	goAwaySent  bool   // server: first GOAWAY of a graceful shutdown
 	goAwayFinal bool   // no stream above lastGoAwayID will be served
 	lastGoAway  uint32 // last stream ID in our final GOAWAY
@@ -240,6 +244,9 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 		hbuf:              make([]byte, 0, 512),
 		remoteAddr:        nc.RemoteAddr(),
 		localAddr:         nc.LocalAddr(),
+	}
+	if !client {
+		c.drain = make(chan struct{})
 	}
 	c.queueCap = max(minQueueCap, int(cfg.maxConcurrentStreams)*(64<<10))
 	c.writerCond.L = &c.mu
@@ -423,6 +430,15 @@ func (c *conn) idleTick() {
 	c.idleTimer.Reset(c.cfg.idleTimeout)
 }
 
+// drainLocked tells the server's handlers that the connection is going
+// away (Request.Draining).
+func (c *conn) drainLocked() {
+	if c.drain != nil && !c.drainClosed {
+		c.drainClosed = true
+		close(c.drain)
+	}
+}
+
 // wakeWriterLocked makes the writer flush what is queued.
 func (c *conn) wakeWriterLocked() {
 	if c.writerIdle {
@@ -527,6 +543,7 @@ func (c *conn) closeLocked(err error, mode int) {
 	}
 	c.err = err
 	close(c.done)
+	c.drainLocked()
 	if c.cc != nil {
 		// A closing connection refuses new streams (assignIDLocked), so
 		// it must say so at once through Done: the reader may linger for

@@ -166,6 +166,77 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// A handler learns that its connection drains through Request.Draining,
+// which Shutdown and the connection's maximum age close while the stream is
+// in flight, so that a long-lived stream can end and the drain complete.
+// The client's Request has none.
+func TestRequestDraining(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  []h2.Option
+		drain func(ts *testServer) error
+	}{
+		{"Shutdown", nil, func(ts *testServer) error { return ts.h2.Shutdown(context.Background()) }},
+		{"MaxConnectionAge", []h2.Option{h2.WithMaxConnectionAge(300*time.Millisecond, time.Minute)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGoroutines(t)
+			started := make(chan struct{})
+			ts := startServer(t, func(st transport.ServerStream) {
+				d := st.Request().Draining
+				if d == nil {
+					t.Error("server Request.Draining is nil")
+					st.Finish(nil)
+					return
+				}
+				select {
+				case <-d:
+					t.Error("Request.Draining closed before any drain")
+				default:
+				}
+				close(started)
+				select {
+				case <-d:
+					st.Write([]byte("drained"))
+				case <-time.After(10 * time.Second):
+					st.Write([]byte("not drained"))
+				}
+				st.Finish(nil)
+			}, false, tc.opts...)
+			cc := dial(t, ts.addr)
+			cs, err := cc.NewStream(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs.Request().Draining != nil {
+				t.Error("client Request.Draining is not nil")
+			}
+			cs.Close()
+			got := make(chan string, 1)
+			go func() {
+				_, body, _, err := call(t, cc, "POST", "/long", nil, nil)
+				if err != nil {
+					body = err.Error()
+				}
+				got <- body
+			}()
+			<-started
+			shut := make(chan error, 1)
+			if tc.drain != nil {
+				go func() { shut <- tc.drain(ts) }()
+			} else {
+				shut <- nil
+			}
+			if body := <-got; body != "drained" {
+				t.Fatalf("long stream answered %q, want drained", body)
+			}
+			if err := <-shut; err != nil {
+				t.Fatalf("drain: %v", err)
+			}
+		})
+	}
+}
+
 // A stream whose reader does not read stalls on flow control without
 // holding up the other streams of the connection.
 func TestSlowReaderDoesNotBlockOthers(t *testing.T) {

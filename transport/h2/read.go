@@ -298,6 +298,7 @@ func (c *conn) onNewStream(f *frames.Frame) error {
 	st.req.RemoteAddr = c.remoteAddr
 	st.req.LocalAddr = c.localAddr
 	st.req.TLS = c.tlsState
+	st.req.Draining = c.drain
 	if f.StreamEnded() {
 		st.recvEnded = true
 		if st.contentLen > 0 {

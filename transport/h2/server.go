@@ -143,6 +143,7 @@ func (c *conn) startGracefulLocked() {
 		return
 	}
 	c.goAwaySent = true
+	c.drainLocked()
 	c.wbuf = frames.AppendGoAway(c.wbuf, maxWindow, frames.ErrCodeNo, nil)
 	c.wbuf = frames.AppendPing(c.wbuf, false, shutdownPingData)
 	c.wakeWriterLocked()

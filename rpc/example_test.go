@@ -178,3 +178,58 @@ func Example_credentialsAndKeepalive() {
 	// hello, token <nil>
 	// Unauthenticated
 }
+
+// ticker's ServerStream is a subscription: it sends a first update and
+// then lasts until the client leaves or the server drains the connection.
+type ticker struct {
+	echov1.UnimplementedEchoServiceServer
+}
+
+func (ticker) ServerStream(req *echov1.EchoRequest, stream rpc.ServerStreamingServer[echov1.EchoResponse]) error {
+	if err := stream.Send(&echov1.EchoResponse{Message: "update 1"}); err != nil {
+		return err
+	}
+	select {
+	case <-rpc.Draining(stream.Context()):
+		// GracefulStop waits for calls in flight: end this one, and let
+		// the client resubscribe to another server.
+		return status.Error(codes.Unavailable, "server is going away")
+	case <-stream.Context().Done():
+		return stream.Context().Err()
+	}
+}
+
+// A long-lived call ends when the server drains its connection, so that
+// GracefulStop need not wait for the client.
+func ExampleDraining() {
+	srv := rpc.NewServer()
+	echov1.RegisterEchoServiceServer(srv, ticker{})
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(lis)
+	cc, _ := rpc.Dial(lis.Addr().String())
+	defer cc.Close()
+
+	stream, err := echov1.NewEchoServiceClient(cc).ServerStream(context.Background(), &echov1.EchoRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Message)
+
+	stopped := make(chan struct{})
+	go func() {
+		srv.GracefulStop()
+		close(stopped)
+	}()
+	_, err = stream.Recv()
+	fmt.Println(status.Code(err), status.Convert(err).Message())
+	<-stopped
+	fmt.Println("stopped")
+	// Output:
+	// update 1
+	// Unavailable server is going away
+	// stopped
+}

@@ -272,6 +272,14 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 // start sends our preface (client) and SETTINGS and starts the writer.
 func (c *conn) start() {
 	c.mu.Lock()
+	// Frames queued before our preface (the GOAWAY and PING of a graceful
+	// Shutdown that came while the server read the client's preface) go
+	// after it: RFC 9113 §3.4 makes SETTINGS the server's first frame.
+	var early []byte
+	if len(c.wbuf) > 0 {
+		early = append(early, c.wbuf...)
+		c.wbuf = c.wbuf[:0]
+	}
 	if c.client {
 		c.wbuf = append(c.wbuf, frames.ClientPreface...)
 	}
@@ -303,6 +311,7 @@ func (c *conn) start() {
 		c.wbuf = frames.AppendWindowUpdate(c.wbuf, 0, uint32(c.connWindow-65535))
 		c.recvWin = c.connWindow
 	}
+	c.wbuf = append(c.wbuf, early...)
 	// The timers are made under mu: closeLocked, which stops them, may
 	// run on the writer as soon as it starts.
 	if !c.closing {

@@ -177,7 +177,7 @@ func TestRequestDraining(t *testing.T) {
 		drain func(ts *testServer) error
 	}{
 		{"Shutdown", nil, func(ts *testServer) error { return ts.h2.Shutdown(context.Background()) }},
-		{"MaxConnectionAge", []h2.Option{h2.WithMaxConnectionAge(300*time.Millisecond, time.Minute)}, nil},
+		{"MaxConnectionAge", []h2.Option{h2.WithMaxConnectionAge(time.Second, time.Minute)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGoroutines(t)
@@ -220,7 +220,13 @@ func TestRequestDraining(t *testing.T) {
 				}
 				got <- body
 			}()
-			<-started
+			select {
+			case <-started:
+			case body := <-got:
+				t.Fatalf("the call ended before its handler started: %q", body)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the handler did not start within 10s")
+			}
 			shut := make(chan error, 1)
 			if tc.drain != nil {
 				go func() { shut <- tc.drain(ts) }()
@@ -234,6 +240,58 @@ func TestRequestDraining(t *testing.T) {
 				t.Fatalf("drain: %v", err)
 			}
 		})
+	}
+}
+
+// A graceful Shutdown that comes while the server waits for a client's
+// preface still sends SETTINGS first (RFC 9113 §3.4: the server preface
+// is a SETTINGS frame), then the GOAWAY.
+func TestShutdownBeforePrefaceSendsSettingsFirst(t *testing.T) {
+	checkGoroutines(t)
+	srv := h2.NewServer(transport.HandlerFunc(func(st transport.ServerStream) { st.Finish(nil) }))
+	cli, sc := net.Pipe()
+	defer cli.Close()
+	served := make(chan struct{})
+	go func() { srv.ServeConn(sc); close(served) }()
+	for deadline := time.Now().Add(10 * time.Second); srv.Conns() != 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("ServeConn did not list the connection")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(context.Background()) }()
+	for deadline := time.Now().Add(10 * time.Second); !srv.Closed(); {
+		if time.Now().After(deadline) {
+			t.Fatal("Shutdown did not begin")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Shutdown's GOAWAY is queued; the preface lets the writer start.
+	go func() {
+		cli.Write([]byte(frames.ClientPreface))
+		cli.Write(frames.AppendSettings(nil))
+	}()
+	fr := frames.NewReader(cli)
+	f, err := fr.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Type != frames.FrameSettings {
+		t.Fatalf("first frame from the server: %v, want SETTINGS", f.Type)
+	}
+	sawGoAway := false
+	for !sawGoAway {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("reading to the GOAWAY: %v", err)
+		}
+		sawGoAway = f.Type == frames.FrameGoAway
+	}
+	cli.Close()
+	<-served
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
 	}
 }
 

@@ -50,3 +50,19 @@ func (cc *ClientConn) SetNextStreamID(id uint32) {
 	defer cc.c.mu.Unlock()
 	cc.c.nextID = id
 }
+
+// Conns reports how many connections the server lists: ServeConn lists one
+// before it reads the client preface. Tests only.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Closed reports whether Shutdown or Close has begun: Shutdown queues its
+// GOAWAYs in the same critical section that sets it. Tests only.
+func (s *Server) Closed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}

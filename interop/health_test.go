@@ -99,6 +99,16 @@ func grpcConn(t *testing.T, s *healthServer, useTLS bool, opts ...grpc.DialOptio
 	return cc
 }
 
+// healthCheckedClient dials s with grpc-go's client-side health checking
+// of service "app" (round robin, so the check gates each subchannel).
+func healthCheckedClient(t *testing.T, s *healthServer) healthpb.HealthClient {
+	t.Helper()
+	return healthpb.NewHealthClient(grpcConn(t, s, false, grpc.WithDefaultServiceConfig(`{
+		"loadBalancingConfig": [{"round_robin": {}}],
+		"healthCheckConfig": {"serviceName": "app"}
+	}`)))
+}
+
 func recvStatus(t *testing.T, w healthpb.Health_WatchClient, want healthpb.HealthCheckResponse_ServingStatus) {
 	t.Helper()
 	resp, err := w.Recv()
@@ -219,11 +229,7 @@ func TestHealthGRPCGoClient(t *testing.T) {
 func TestHealthGRPCGoClientSideChecking(t *testing.T) {
 	s := startHealthServer(t)
 	s.set("app", healthpb.HealthCheckResponse_NOT_SERVING)
-	cc := grpcConn(t, s, false, grpc.WithDefaultServiceConfig(`{
-		"loadBalancingConfig": [{"round_robin": {}}],
-		"healthCheckConfig": {"serviceName": "app"}
-	}`))
-	client := healthpb.NewHealthClient(cc)
+	client := healthCheckedClient(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -269,11 +275,7 @@ func TestHealthGRPCGoClientSideChecking(t *testing.T) {
 func TestHealthGRPCGoGracefulStop(t *testing.T) {
 	s := startHealthServer(t)
 	s.set("app", healthpb.HealthCheckResponse_SERVING)
-	checked := grpcConn(t, s, false, grpc.WithDefaultServiceConfig(`{
-		"loadBalancingConfig": [{"round_robin": {}}],
-		"healthCheckConfig": {"serviceName": "app"}
-	}`))
-	checkedClient := healthpb.NewHealthClient(checked)
+	checkedClient := healthCheckedClient(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// READY, so the channel's own health Watch is open and heard SERVING.

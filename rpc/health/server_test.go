@@ -124,6 +124,27 @@ func waitGoroutines(t *testing.T, n int) {
 	}
 }
 
+// returnsWithin runs f and fails t if it has not returned within d.
+func returnsWithin(t *testing.T, d time.Duration, f func(), what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		f()
+		close(done)
+	}()
+	waitClosed(t, done, d, what)
+}
+
+// waitClosed fails t if done is not closed within d.
+func waitClosed(t *testing.T, done <-chan struct{}, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %v", what, d)
+	}
+}
+
 // waitWatchers waits up to 5s for h to have n Watch calls registered.
 func waitWatchers(t *testing.T, h *health.Server, n int) {
 	t.Helper()
@@ -410,16 +431,7 @@ func TestWatchServerStop(t *testing.T) {
 	next(t, streams[1], serviceUnknown)
 	next(t, streams[2], serviceUnknown)
 
-	stopped := make(chan struct{})
-	go func() {
-		e.srv.Stop()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Stop did not return within 10s: a Watch handler did not end")
-	}
+	returnsWithin(t, 10*time.Second, e.srv.Stop, "Stop: a Watch handler did not end")
 	for _, s := range streams {
 		// The call fails UNAVAILABLE, as Stop's doc says: the connection
 		// ended under it, which is not the end of its response.
@@ -460,11 +472,7 @@ func TestWatchGracefulStop(t *testing.T) {
 		close(stopped)
 	}()
 	next(t, streams[0], notServing)
-	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Fatal("GracefulStop did not return within 10s: it waited on the Watch calls")
-	}
+	waitClosed(t, stopped, 10*time.Second, "GracefulStop: it waited on the Watch calls")
 	for _, s := range streams {
 		_, err := s.Recv()
 		if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "shutting down") {

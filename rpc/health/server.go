@@ -198,26 +198,30 @@ func (s *Server) Watch(req *healthv1.HealthCheckRequest, stream healthv1.Health_
 	// value can stand for "nothing sent yet".
 	var sent healthv1.HealthCheckResponse_ServingStatus
 	first := true
+	send := func(st healthv1.HealthCheckResponse_ServingStatus) error {
+		if st == sent && !first {
+			return nil
+		}
+		if err := stream.Send(&healthv1.HealthCheckResponse{Status: st}); err != nil {
+			return err
+		}
+		sent, first = st, false
+		return nil
+	}
 	for {
 		select {
 		case st := <-w:
-			if st == sent && !first {
-				continue
-			}
-			if err := stream.Send(&healthv1.HealthCheckResponse{Status: st}); err != nil {
+			if err := send(st); err != nil {
 				return err
 			}
-			sent, first = st, false
 		case <-drain:
 			// A status set before the drain began (Shutdown's
 			// NOT_SERVING, typically) goes out first: select picks
 			// among ready cases at random.
 			select {
 			case st := <-w:
-				if st != sent || first {
-					if err := stream.Send(&healthv1.HealthCheckResponse{Status: st}); err != nil {
-						return err
-					}
+				if err := send(st); err != nil {
+					return err
 				}
 			default:
 			}

@@ -21,11 +21,18 @@ import (
 func serveOn(t *testing.T, lis net.Listener, opts ...rpc.ServerOption) (*rpc.Server, *testEcho, chan error) {
 	t.Helper()
 	impl := &testEcho{}
-	srv := rpc.NewServer(opts...)
-	echov1.RegisterEchoServiceServer(srv, impl)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
+	srv, served := serveImpl(lis, impl, opts...)
 	return srv, impl, served
+}
+
+// serveImpl serves impl as the echo service on lis; served gets Serve's
+// result.
+func serveImpl(lis net.Listener, impl echov1.EchoServiceServer, opts ...rpc.ServerOption) (srv *rpc.Server, served chan error) {
+	srv = rpc.NewServer(opts...)
+	echov1.RegisterEchoServiceServer(srv, impl)
+	served = make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	return srv, served
 }
 
 // serveAndDial serves the echo service on a loopback port and dials it
@@ -213,10 +220,7 @@ func TestDrainingGracefulStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := rpc.NewServer()
-	echov1.RegisterEchoServiceServer(srv, drainEcho{})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
+	srv, served := serveImpl(lis, drainEcho{})
 	defer func() { srv.Stop(); <-served }()
 	cc, err := rpc.Dial(lis.Addr().String())
 	if err != nil {

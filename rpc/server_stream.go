@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
@@ -18,9 +19,12 @@ import (
 // costs no allocation for either; the dec function handed to unary
 // handlers is bound once, when the pool makes the struct.
 //
-// Like the transport stream under it, a serverCall is valid until the
-// handler returns: a handler must not use its context or stream after
-// that, which is grpc-go's rule for streams too.
+// As a stream, like the transport stream under it, a serverCall is valid
+// until the handler returns, which is grpc-go's rule for streams too. As a
+// context it stays valid after that for whoever took its Done channel or
+// derived a context from it (context.WithCancel, WithTimeout, AfterFunc):
+// those retire it (see retire). A context on which only Err or Value was
+// called goes back to the pool and must not be used after the return.
 type serverCall struct {
 	srv    *Server
 	st     transport.ServerStream
@@ -66,6 +70,12 @@ type serverCall struct {
 	mu    sync.Mutex
 	gen   uint64
 	ended bool
+
+	// retired: the context was asked for Done or AfterFunc, as
+	// context.WithCancel, WithTimeout and AfterFunc do, so code may watch
+	// it after the handler returns: release keeps it answering and out
+	// of the pool.
+	retired atomic.Bool
 }
 
 // maxKeptSendBuf bounds the send buffer a pooled call keeps, so that one
@@ -149,7 +159,8 @@ func (c *serverCall) startDeadline(d time.Duration) {
 	})
 }
 
-// release ends the call's life and returns it to the pool.
+// release ends the call's life and returns it to the pool, unless its
+// context is retired.
 func (c *serverCall) release() {
 	c.mu.Lock()
 	c.ended = true
@@ -167,6 +178,10 @@ func (c *serverCall) release() {
 		putBuf(c.reqBuf)
 	}
 	c.req, c.reqBuf = nil, nil
+	if c.retired.Load() {
+		c.retire()
+		return
+	}
 	if c.sendBuf != nil && cap(*c.sendBuf) > maxKeptSendBuf {
 		putBuf(c.sendBuf)
 		c.sendBuf = nil
@@ -184,10 +199,62 @@ func (c *serverCall) release() {
 	serverCalls.Put(c)
 }
 
+// retire ends the life of a call whose context may be watched after the
+// handler returned. A context derived from it (context.WithCancel and the
+// rest) asks it for Err and Cause when the call ends, which is after
+// release; and a handler may hand a derived context to work that outlives
+// it, which may read its metadata. So the call keeps its parent (the
+// stream's context, which the same Done or AfterFunc retired in turn, or
+// the deadline context over it) and a copy of the request metadata and
+// peer, lets go of the stream and its buffers, and stays out of the pool.
+// It costs the metadata's allocation, and only the calls that derive a
+// context pay it.
+func (c *serverCall) retire() {
+	c.lazyMu.Lock()
+	if c.inMD == nil {
+		req := c.st.Request()
+		c.inMD = headerToMD(&req.Header, req.Authority(), true)
+	}
+	if c.peer == nil {
+		req := c.st.Request()
+		if req.RemoteAddr != nil || req.LocalAddr != nil || req.TLS != nil {
+			c.peer = &peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
+		}
+	}
+	c.st = nil
+	c.lazyMu.Unlock()
+	c.mr.release()
+	if c.sendBuf != nil {
+		putBuf(c.sendBuf)
+		c.sendBuf = nil
+	}
+	c.srv, c.mi, c.codec = nil, nil, nil
+}
+
 // Deadline, Done, Err and Value make serverCall the call's context.
 func (c *serverCall) Deadline() (time.Time, bool) { return c.parent.Deadline() }
-func (c *serverCall) Done() <-chan struct{}       { return c.parent.Done() }
 func (c *serverCall) Err() error                  { return c.parent.Err() }
+
+// Done retires the call (see retire): whoever asks for the channel may
+// hold it, and the context, past the handler's return.
+func (c *serverCall) Done() <-chan struct{} {
+	if !c.retired.Load() {
+		c.retired.Store(true)
+	}
+	return c.parent.Done()
+}
+
+// AfterFunc lets context.WithCancel and friends derive from the call's
+// context without a goroutine each (the context package uses this method
+// when the parent has it; otherwise each derived context starts one that
+// watches the parent), and retires the call like Done.
+func (c *serverCall) AfterFunc(f func()) (stop func() bool) {
+	c.retired.Store(true)
+	if a, ok := c.parent.(interface{ AfterFunc(func()) func() bool }); ok {
+		return a.AfterFunc(f)
+	}
+	return context.AfterFunc(c.parent, f)
+}
 
 func (c *serverCall) Value(key any) any {
 	switch key {
@@ -211,7 +278,7 @@ func (c *serverCall) Value(key any) any {
 func (c *serverCall) incomingMD() metadata.MD {
 	c.lazyMu.Lock()
 	defer c.lazyMu.Unlock()
-	if c.inMD == nil {
+	if c.inMD == nil && c.st != nil {
 		req := c.st.Request()
 		c.inMD = headerToMD(&req.Header, req.Authority(), true)
 	}
@@ -225,7 +292,7 @@ func (c *serverCall) incomingMD() metadata.MD {
 func (c *serverCall) peerInfo() *peer.Peer {
 	c.lazyMu.Lock()
 	defer c.lazyMu.Unlock()
-	if c.peer == nil {
+	if c.peer == nil && c.st != nil {
 		req := c.st.Request()
 		if req.RemoteAddr == nil && req.LocalAddr == nil && req.TLS == nil {
 			return nil

@@ -176,19 +176,14 @@ func (m *msgReader) next(src io.Reader, max int, dc Compressor) (payload []byte,
 		payload = (*m.buf)[m.r : m.r+size]
 		m.r += size
 	} else {
-		// Too big for the buffer: take what is buffered, read the rest
-		// straight into a buffer of the message's size.
-		bp = getBuf(size)
-		have := copy((*bp)[:size], b[m.r:m.w])
+		// Too big for the buffer: take what is buffered and read the
+		// rest into a buffer of its own.
+		var err error
+		bp, err = readLarge(src, b[m.r:m.w], size)
 		m.r, m.w = 0, 0
-		if _, err := io.ReadFull(src, (*bp)[have:size]); err != nil {
-			putBuf(bp)
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				err = errTruncated
-			}
+		if err != nil {
 			return nil, nil, err
 		}
-		*bp = (*bp)[:size]
 		payload = *bp
 	}
 	if flag != flagCompressed {
@@ -202,6 +197,43 @@ func (m *msgReader) next(src io.Reader, max int, dc Compressor) (payload []byte,
 		return nil, nil, err
 	}
 	return *out, out, nil
+}
+
+// largeMsgFirst is the most readLarge allocates before a large message's
+// bytes arrive: a pooled buffer class, and room for a 64 KiB message with
+// its protobuf framing without a second buffer.
+const largeMsgFirst = 256 << 10
+
+// readLarge reads a message of size bytes, of which have are buffered
+// already, into a pooled buffer that grows (doubling) as the bytes
+// arrive, rather than into one of the size the length prefix claims: a
+// peer that sends prefixes alone must not make us allocate what it never
+// sends (up to the receive limit, 4 MiB by default, on each of its
+// streams at once: 400 MiB a connection for 500 bytes). What it allocates
+// stays below largeMsgFirst or twice what arrived; a message of many
+// megabytes costs about one extra copy.
+func readLarge(src io.Reader, have []byte, size int) (*[]byte, error) {
+	bp := getBuf(min(size, max(largeMsgFirst, len(have))))
+	buf := append((*bp)[:0], have...)
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			nb := getBuf(min(size, 2*cap(buf)))
+			*nb = append((*nb)[:0], buf...)
+			putBuf(bp)
+			bp, buf = nb, *nb
+		}
+		n, err := src.Read(buf[len(buf):min(cap(buf), size)])
+		buf = buf[:len(buf)+n]
+		if err != nil && len(buf) < size {
+			putBuf(bp)
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				err = errTruncated
+			}
+			return nil, err
+		}
+	}
+	*bp = buf
+	return bp, nil
 }
 
 // atEOF reports whether src ends after what has been read: true at a

@@ -369,7 +369,9 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 func TestMsgReader(t *testing.T) {
 	var stream []byte
 	var want [][]byte
-	for _, size := range []int{0, 1, 100, msgReaderSize - 5, msgReaderSize, 3 * msgReaderSize, 7, 50000} {
+	// Past largeMsgFirst a message's buffer grows as its bytes arrive:
+	// 300 KiB grows once, 1.5 MiB three times.
+	for _, size := range []int{0, 1, 100, msgReaderSize - 5, msgReaderSize, 3 * msgReaderSize, 7, 50000, 300 << 10, 3 << 19, 9} {
 		p := bytes.Repeat([]byte{byte(size)}, size)
 		want = append(want, p)
 		stream = append(stream, envelope(0, p)...)
@@ -378,7 +380,7 @@ func TestMsgReader(t *testing.T) {
 		var m msgReader
 		src := &chunkReader{b: stream, n: chunk}
 		for i, w := range want {
-			got, bp, err := m.next(src, 1<<20, nil)
+			got, bp, err := m.next(src, 4<<20, nil)
 			if err != nil || !bytes.Equal(got, w) {
 				t.Fatalf("chunk %d, message %d: %d bytes, %v", chunk, i, len(got), err)
 			}
@@ -396,7 +398,7 @@ func TestMsgReader(t *testing.T) {
 	}
 	// Truncated envelopes and payloads, limits, a second message.
 	var m msgReader
-	for _, b := range [][]byte{{0, 0, 0}, envelope(0, []byte("hello"))[:8], envelope(0, make([]byte, 40000))[:30000]} {
+	for _, b := range [][]byte{{0, 0, 0}, envelope(0, []byte("hello"))[:8], envelope(0, make([]byte, 40000))[:30000], envelope(0, make([]byte, 600<<10))[:400<<10]} {
 		m.reset()
 		if _, _, err := m.next(&chunkReader{b: b, n: 7}, 1<<20, nil); status.Code(err) != codes.Internal {
 			t.Fatalf("truncated %d bytes: %v", len(b), err)

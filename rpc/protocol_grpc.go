@@ -417,6 +417,10 @@ func toStatus(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
+	case errors.Is(err, transport.ErrHeaderListSize):
+		// Metadata too large for the peer: this call's fault, not the
+		// connection's (grpc-go: INTERNAL too).
+		return status.Error(codes.Internal, err.Error())
 	case errors.Is(err, transport.ErrConnClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return status.Error(codes.Unavailable, "connection closed: "+err.Error())
 	}

@@ -86,6 +86,13 @@ func (e *StreamError) Is(target error) bool {
 // ErrConnClosed is returned by operations on a connection that has closed.
 var ErrConnClosed = errors.New("transport: connection closed")
 
+// ErrHeaderListSize is returned for a head or trailers larger than the
+// peer said it accepts (HTTP/2's SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113
+// §6.5.2). They are not sent: a client's stream fails before it starts, a
+// server's is reset with INTERNAL_ERROR, as grpc-go does either way, so
+// that the peer does not fail the whole connection on them.
+var ErrHeaderListSize = errors.New("transport: header list larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE")
+
 // IsUnprocessed reports whether err says the peer did not process the
 // stream, so the request may be retried elsewhere.
 func IsUnprocessed(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"runtime"
@@ -155,6 +156,9 @@ type conn struct {
 	sendWin           int64
 	peerInitialWindow int64
 	peerMaxFrame      uint32
+	// peerMaxHeaderList is the peer's SETTINGS_MAX_HEADER_LIST_SIZE,
+	// unlimited until it says (RFC 9113 §6.5.2).
+	peerMaxHeaderList uint32
 	peerMaxStreams    uint32
 	recvWin           int64 // connection window we granted and not yet seen used
 	recvUnacked       int64 // received bytes not yet returned in a WINDOW_UPDATE
@@ -233,6 +237,7 @@ func newConn(nc net.Conn, cfg *config, client bool) *conn {
 		sendWin:           65535,
 		peerInitialWindow: 65535,
 		peerMaxFrame:      frames.DefaultMaxFrameSize,
+		peerMaxHeaderList: math.MaxUint32,
 		peerMaxStreams:    DefaultMaxConcurrentStreams,
 		recvWin:           65535,
 		connWindow:        int64(cfg.initialConnWindow),

@@ -289,6 +289,29 @@ func appendResponseHead(enc *hpack.Encoder, dst []byte, r *transport.Response) [
 	return appendFields(enc, dst, &r.Header)
 }
 
+// statusFieldSize is what :status adds to the size of a response head's
+// header list: name, a 3-digit value and 32 (RFC 9113 §6.5.2).
+const statusFieldSize = len(":status") + 3 + 32
+
+// requestHeadSize is the size of r's head as a header list, pseudo-header
+// fields included (RFC 9113 §6.5.2: each field's name and value and 32).
+func requestHeadSize(r *transport.Request) int64 {
+	n := int64(r.Header.Size()) + int64(len(nameMethod)+len(r.Method())+32)
+	if r.HasScheme() {
+		n += int64(len(nameScheme) + len(r.Scheme()) + 32)
+	}
+	if r.HasAuthority() {
+		n += int64(len(nameAuthority) + len(r.Authority()) + 32)
+	}
+	if r.HasPath() {
+		n += int64(len(namePath) + len(r.Path()) + 32)
+	}
+	if r.HasProtocol() {
+		n += int64(len(nameProtocol) + len(r.Protocol()) + 32)
+	}
+	return n
+}
+
 // appendRequestHead encodes a request head: the pseudo-header fields
 // first (RFC 9113 §8.3), then the fields.
 func appendRequestHead(enc *hpack.Encoder, dst []byte, r *transport.Request) []byte {

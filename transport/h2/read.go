@@ -480,6 +480,8 @@ func (c *conn) onSettings(f *frames.Frame) error {
 			}
 		case frames.SettingMaxFrameSize:
 			c.peerMaxFrame = s.Val
+		case frames.SettingMaxHeaderListSize:
+			c.peerMaxHeaderList = s.Val
 		}
 	}
 	c.wbuf = frames.AppendSettingsAck(c.wbuf)

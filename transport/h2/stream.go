@@ -328,12 +328,22 @@ func (st *stream) sendHeadLocked(end bool) error {
 		return nil
 	}
 	c := st.c
+	// The size check comes before the encoder sees the fields, which
+	// would change its dynamic table (RFC 7541 §2.3.2).
 	if c.client {
+		if requestHeadSize(&st.req) > int64(c.peerMaxHeaderList) {
+			// Before the stream has an ID: nothing goes out.
+			return fmt.Errorf("%w (%d octets)", transport.ErrHeaderListSize, c.peerMaxHeaderList)
+		}
 		if err := c.assignIDLocked(st); err != nil {
 			return err
 		}
 		c.hbuf = appendRequestHead(c.enc, c.hbuf[:0], &st.req)
 	} else {
+		if int64(st.resp.Header.Size()+statusFieldSize) > int64(c.peerMaxHeaderList) {
+			st.resetLocked(frames.ErrCodeInternal)
+			return fmt.Errorf("%w (%d octets)", transport.ErrHeaderListSize, c.peerMaxHeaderList)
+		}
 		c.hbuf = appendResponseHead(c.enc, c.hbuf[:0], &st.resp)
 	}
 	c.wbuf = frames.AppendHeaders(c.wbuf, st.id, end, c.hbuf, c.peerMaxFrame)
@@ -442,6 +452,13 @@ func (st *stream) finishLocked(trailers *transport.Header) error {
 	}
 	if err := st.sendHeadLocked(false); err != nil {
 		return err
+	}
+	if hasTr && !c.client && int64(trailers.Size()) > int64(c.peerMaxHeaderList) {
+		// As for a head (sendHeadLocked): the client would fail the
+		// connection on them, every other call on it with this one.
+		st.resetLocked(frames.ErrCodeInternal)
+		c.wakeWriterLocked()
+		return fmt.Errorf("%w (%d octets)", transport.ErrHeaderListSize, c.peerMaxHeaderList)
 	}
 	st.endQueued = true
 	if hasTr {

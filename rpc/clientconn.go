@@ -172,8 +172,11 @@ type ClientConn struct {
 var _ ClientConnInterface = (*ClientConn)(nil)
 
 // connRef counts the calls on one transport connection, so a connection
-// that was replaced after GOAWAY is closed once its last call ends.
+// that was replaced after GOAWAY is closed once its last call ends. It
+// stays in its ClientConn's all until then, so that Close closes it too,
+// failing the calls still on it.
 type connRef struct {
+	cc      *ClientConn
 	tc      transport.ClientConn
 	active  atomic.Int32
 	retired atomic.Bool
@@ -193,8 +196,12 @@ func (r *connRef) retire() {
 	}
 }
 
+// close closes the connection, once. The caller must not hold r.cc.mu.
 func (r *connRef) close() {
 	if r.closed.CompareAndSwap(false, true) {
+		r.cc.mu.Lock()
+		delete(r.cc.all, r)
+		r.cc.mu.Unlock()
 		r.tc.Close()
 	}
 }
@@ -345,6 +352,10 @@ func (cc *ClientConn) conn(ctx context.Context, waitForReady bool) (*connRef, er
 				select {
 				case <-t.C:
 					continue
+				case <-cc.dialCtx.Done():
+					// Close: the top of the loop says so.
+					t.Stop()
+					continue
 				case <-ctx.Done():
 					t.Stop()
 					return nil, status.FromContextError(ctx.Err()).Err()
@@ -386,8 +397,8 @@ func (cc *ClientConn) dropGoneLocked() *connRef {
 	default:
 		return nil
 	}
+	// It stays in cc.all, where Close finds it, until it is closed.
 	cc.cur = nil
-	delete(cc.all, r)
 	if tooManyPings(r.tc.Err()) && cc.keepaliveTime > 0 {
 		// grpc-go's client does the same (and logs it).
 		cc.keepaliveTime = min(cc.keepaliveTime, maxKeepaliveTime/2) * 2
@@ -505,7 +516,7 @@ func (cc *ClientConn) dial(done chan struct{}) {
 		return
 	}
 	cc.lastErr, cc.backoff, cc.retryAt = nil, 0, time.Time{}
-	r := &connRef{tc: tc}
+	r := &connRef{cc: cc, tc: tc}
 	cc.cur = r
 	cc.all[r] = struct{}{}
 }

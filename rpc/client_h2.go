@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -41,5 +42,29 @@ func (cc *ClientConn) dialH2(ctx context.Context) (transport.ClientConn, error) 
 		nc.Close()
 		return nil, err
 	}
-	return c, nil
+	// As in grpc-go, the connection is up once the server's preface has
+	// come. One that ends before it (a TCP proxy with no backend, a
+	// server not up behind its proxy) is a failed attempt, which backs
+	// off and which WaitForReady calls wait through, not a connection
+	// whose calls fail on it one by one, each redialling at once.
+	select {
+	case <-c.Ready():
+		return c, nil
+	case <-c.Done():
+	case <-ctx.Done():
+	}
+	select {
+	case <-c.Ready(): // both happened: the preface came first
+		return c, nil
+	default:
+	}
+	err = c.Err()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = transport.ErrConnClosed
+	}
+	c.Close()
+	return nil, fmt.Errorf("connection closed before the server's HTTP/2 preface: %w", err)
 }

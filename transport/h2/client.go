@@ -20,6 +20,10 @@ type ClientConn struct {
 	goneErr    error
 	isGone     bool
 	readerDone chan struct{}
+	// ready is closed once the server's preface, its first SETTINGS
+	// frame, has been applied (under c.mu).
+	ready       chan struct{}
+	readyClosed bool
 }
 
 var _ transport.ClientConn = (*ClientConn)(nil)
@@ -67,7 +71,7 @@ func NewClientConn(nc net.Conn, opts ...Option) (*ClientConn, error) {
 func newClientConn(nc net.Conn, cfg config) *ClientConn {
 	c := newConn(nc, &cfg, true)
 	c.nextID = 1
-	cc := &ClientConn{c: c, gone: make(chan struct{}), readerDone: make(chan struct{})}
+	cc := &ClientConn{c: c, gone: make(chan struct{}), readerDone: make(chan struct{}), ready: make(chan struct{})}
 	c.cc = cc
 	c.start()
 	go cc.readLoop()
@@ -100,6 +104,13 @@ func (cc *ClientConn) goneLocked(err error) {
 // sent GOAWAY, the connection failed or is closing, its stream IDs ran out
 // (RFC 9113 §5.1.1), or Close was called.
 func (cc *ClientConn) Done() <-chan struct{} { return cc.gone }
+
+// Ready is closed once the server's preface (RFC 9113 §3.4: its first
+// SETTINGS frame) has arrived and been applied. Streams may start before
+// it; but a connection that is Done before it is Ready never reached an
+// HTTP/2 server (a TCP proxy with no backend, say), which grpc-go counts
+// as a failed connection attempt rather than a connection.
+func (cc *ClientConn) Ready() <-chan struct{} { return cc.ready }
 
 // Err reports why Done was closed, or nil.
 func (cc *ClientConn) Err() error {

@@ -504,3 +504,34 @@ func TestClientCloseCutsLinger(t *testing.T) {
 		}
 	})
 }
+
+// TestClientReady: Ready closes once the server's SETTINGS have arrived,
+// and a connection the peer closes without a preface is Done and never
+// Ready (what rpc's dial counts as a failed attempt).
+func TestClientReady(t *testing.T) {
+	ts := startServer(t, func(st transport.ServerStream) {}, false)
+	cc := dial(t, ts.addr)
+	select {
+	case <-cc.Ready():
+	case <-time.After(5 * time.Second):
+		t.Fatal("not Ready 5s after dialling a server")
+	}
+
+	a, b := net.Pipe()
+	silent, err := h2.NewClientConn(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	b.Close()
+	select {
+	case <-silent.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("not Done after the peer closed")
+	}
+	select {
+	case <-silent.Ready():
+		t.Fatal("Ready without a server preface")
+	default:
+	}
+}

@@ -485,6 +485,10 @@ func (c *conn) onSettings(f *frames.Frame) error {
 		}
 	}
 	c.wbuf = frames.AppendSettingsAck(c.wbuf)
+	if c.client && !c.cc.readyClosed {
+		c.cc.readyClosed = true
+		close(c.cc.ready)
+	}
 	return c.queueControlLocked()
 }
 

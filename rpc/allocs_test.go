@@ -94,3 +94,77 @@ func TestRoundTripAllocs(t *testing.T) {
 		t.Fatalf("unary round trip allocates %.1f times, want <= %d", a, want)
 	}
 }
+
+// doneEcho watches its context, as a handler that selects on it or passes
+// it to an outbound call does (that asks for Done too), or derives one.
+type doneEcho struct {
+	echov1.UnimplementedEchoServiceServer
+	derive bool
+}
+
+func (e doneEcho) Echo(ctx context.Context, req *echov1.EchoRequest) (*echov1.EchoResponse, error) {
+	if e.derive {
+		d, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ctx = d
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	default:
+	}
+	return &echov1.EchoResponse{Message: req.Message}, nil
+}
+
+// TestWatchedContextAllocs pins what a call costs when its handler watches
+// or derives from its context: the call then stays out of the pool, with a
+// copy of its request, so that the context stays valid for whoever holds
+// it (serverCall.retire).
+func TestWatchedContextAllocs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts (not under -short or -race)")
+	}
+	checkGoroutines(t)
+	for _, derive := range []bool{false, true} {
+		srv := rpc.NewServer()
+		echov1.RegisterEchoServiceServer(srv, doneEcho{derive: derive})
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(lis)
+		cc, err := rpc.Dial(lis.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := echov1.NewEchoServiceClient(cc)
+		req := &echov1.EchoRequest{Message: "hello"}
+		for i := 0; i < 100; i++ {
+			if _, err := client.Echo(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := testing.AllocsPerRun(2000, func() {
+			if _, err := client.Echo(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+		})
+		cc.Close()
+		srv.Stop()
+		t.Logf("derive=%v: %.1f allocs per round trip", derive, a)
+		// The plain round trip's 7 (TestRoundTripAllocs: the messages);
+		// the stream context's channel and a fresh stream context (h2
+		// retires a context asked for Done); a fresh call (the struct and
+		// its bound decode function) with its request copy (arena, pseudo
+		// fields) and trailers (arena): 12. Deriving adds the context
+		// package's cancelCtx, its channel and cancel function, and the
+		// AfterFunc registration: 19.
+		want := 12.0
+		if derive {
+			want = 19
+		}
+		if a > want {
+			t.Fatalf("derive=%v: %.1f allocs per round trip, want <= %v", derive, a, want)
+		}
+	}
+}

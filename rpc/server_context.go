@@ -120,11 +120,11 @@ func ClientSupportedCompressors(ctx context.Context) []string {
 	if c == nil {
 		return nil
 	}
-	v, ok := c.st.Request().Header.Get(grpcHeaderAcceptEncoding)
+	v, ok := c.acceptEncoding()
 	if !ok {
 		return nil
 	}
-	return splitComma(string(v))
+	return splitComma(v)
 }
 
 // Draining returns a channel that is closed once the server begins to shut
@@ -143,7 +143,7 @@ func Draining(ctx context.Context) <-chan struct{} {
 	if c == nil {
 		return nil
 	}
-	return c.st.Request().Draining
+	return c.draining()
 }
 
 // Method returns the full method name ("/pkg.Service/Method") of the call
@@ -153,7 +153,7 @@ func Method(ctx context.Context) (string, bool) {
 	if c == nil {
 		return "", false
 	}
-	return string(c.st.Request().Path()), true
+	return c.method(), true
 }
 
 func splitComma(s string) []string {

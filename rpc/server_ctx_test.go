@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,44 @@ func TestDerivedContextNoWatcher(t *testing.T) {
 		if st := <-impl.stacks; strings.Contains(st, "context.(*cancelCtx).propagateCancel") {
 			t.Fatalf("deadline %v: a goroutine watches the call context:\n%s", deadline, st)
 		}
+	}
+}
+
+// TestRetiredCallHelpersAfterReturn: rpc.Method, rpc.Draining and
+// rpc.ClientSupportedCompressors on a context derived from a call, after
+// the handler returned (what async logging or tracing does), answer from
+// the request the retired call kept rather than dereference the stream it
+// let go of.
+func TestRetiredCallHelpersAfterReturn(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	impl := derivedCtxEcho{derived: make(chan context.Context, 1), cancels: make(chan context.CancelFunc, 1)}
+	srv, served := serveImpl(lis, impl)
+	defer func() { srv.Stop(); <-served }()
+	cc, err := rpc.Dial(lis.Addr().String(), rpc.WithDefaultCallOptions(rpc.UseCompressor("gzip")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	if _, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{Message: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	d := <-impl.derived
+	defer (<-impl.cancels)()
+	select {
+	case <-d.Done(): // the call has ended: release, and retire, ran
+	case <-time.After(5 * time.Second):
+		t.Fatal("derived context not done")
+	}
+	if m, ok := rpc.Method(d); !ok || m != echov1.EchoService_Echo_FullMethodName {
+		t.Errorf("rpc.Method after the return: %q, %v", m, ok)
+	}
+	if ch := rpc.Draining(d); ch == nil {
+		t.Error("rpc.Draining after the return: nil")
+	}
+	if got := rpc.ClientSupportedCompressors(d); !slices.Contains(got, "gzip") {
+		t.Errorf("rpc.ClientSupportedCompressors after the return: %q", got)
 	}
 }

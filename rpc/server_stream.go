@@ -60,10 +60,13 @@ type serverCall struct {
 	scratch    []byte
 
 	// lazyMu guards what the context builds the first time a handler
-	// asks, from whichever goroutine it asks on.
+	// asks, from whichever goroutine it asks on, and the switch from the
+	// stream's request to goneReq (see request).
 	lazyMu sync.Mutex
 	inMD   metadata.MD
 	peer   *peer.Peer
+	// goneReq is the request once retire has let go of the stream.
+	goneReq transport.Request
 
 	// mu and gen make the deadline timer safe against the call's reuse:
 	// a timer that fires late sees another generation and does nothing.
@@ -202,25 +205,18 @@ func (c *serverCall) release() {
 // retire ends the life of a call whose context may be watched after the
 // handler returned. A context derived from it (context.WithCancel and the
 // rest) asks it for Err and Cause when the call ends, which is after
-// release; and a handler may hand a derived context to work that outlives
-// it, which may read its metadata. So the call keeps its parent (the
-// stream's context, which the same Done or AfterFunc retired in turn, or
-// the deadline context over it) and a copy of the request metadata and
-// peer, lets go of the stream and its buffers, and stays out of the pool.
-// It costs the metadata's allocation, and only the calls that derive a
-// context pay it.
+// release, and for Deadline and Value whenever its holder likes; a handler
+// may hand one to work that outlives it, which may read the call's
+// metadata, peer or method. So the call keeps its parent (the stream's
+// context, which the same Done or AfterFunc retired in turn, or the
+// deadline context over it) and a copy of the request, lets go of the
+// stream and its buffers, and stays out of the pool. Calls whose context
+// was asked for Done or AfterFunc (deriving a context, or passing it to an
+// outbound call, does) pay for it: a new call from the pool next time and
+// the request's copy, about five allocations.
 func (c *serverCall) retire() {
 	c.lazyMu.Lock()
-	if c.inMD == nil {
-		req := c.st.Request()
-		c.inMD = headerToMD(&req.Header, req.Authority(), true)
-	}
-	if c.peer == nil {
-		req := c.st.Request()
-		if req.RemoteAddr != nil || req.LocalAddr != nil || req.TLS != nil {
-			c.peer = &peer.Peer{Addr: req.RemoteAddr, LocalAddr: req.LocalAddr, TLS: req.TLS}
-		}
-	}
+	c.goneReq.CopyFrom(c.st.Request())
 	c.st = nil
 	c.lazyMu.Unlock()
 	c.mr.release()
@@ -273,13 +269,44 @@ func (c *serverCall) Value(key any) any {
 	return c.parent.Value(key)
 }
 
+// requestLocked returns the call's request: the stream's while the call
+// runs, the copy retire keeps after. Under lazyMu, since code holding a
+// derived context may ask while the call retires.
+func (c *serverCall) requestLocked() *transport.Request {
+	if c.st == nil {
+		return &c.goneReq
+	}
+	return c.st.Request()
+}
+
+// method, draining and acceptEncoding answer Method, Draining and
+// ClientSupportedCompressors.
+func (c *serverCall) method() string {
+	c.lazyMu.Lock()
+	defer c.lazyMu.Unlock()
+	return string(c.requestLocked().Path())
+}
+
+func (c *serverCall) draining() <-chan struct{} {
+	c.lazyMu.Lock()
+	defer c.lazyMu.Unlock()
+	return c.requestLocked().Draining
+}
+
+func (c *serverCall) acceptEncoding() (string, bool) {
+	c.lazyMu.Lock()
+	defer c.lazyMu.Unlock()
+	v, ok := c.requestLocked().Header.Get(grpcHeaderAcceptEncoding)
+	return string(v), ok
+}
+
 // incomingMD builds the request metadata the first time a handler asks,
 // so calls that never look at it build no map.
 func (c *serverCall) incomingMD() metadata.MD {
 	c.lazyMu.Lock()
 	defer c.lazyMu.Unlock()
-	if c.inMD == nil && c.st != nil {
-		req := c.st.Request()
+	if c.inMD == nil {
+		req := c.requestLocked()
 		c.inMD = headerToMD(&req.Header, req.Authority(), true)
 	}
 	return c.inMD
@@ -292,8 +319,8 @@ func (c *serverCall) incomingMD() metadata.MD {
 func (c *serverCall) peerInfo() *peer.Peer {
 	c.lazyMu.Lock()
 	defer c.lazyMu.Unlock()
-	if c.peer == nil && c.st != nil {
-		req := c.st.Request()
+	if c.peer == nil {
+		req := c.requestLocked()
 		if req.RemoteAddr == nil && req.LocalAddr == nil && req.TLS == nil {
 			return nil
 		}

@@ -127,10 +127,13 @@ func (h *Header) Del(name string) {
 
 // CopyFrom replaces h's fields with a copy of src's.
 func (h *Header) CopyFrom(src *Header) {
-	h.Reset()
-	for i := 0; i < src.n; i++ {
-		h.Add(src.At(i))
-	}
+	// The arena and the index as they are (the spans are offsets into
+	// the arena): one allocation at most for each, where adding the
+	// fields one by one grew the arena a few times.
+	h.arena = append(h.arena[:0], src.arena...)
+	h.inline = src.inline
+	h.more = append(h.more[:0], src.more...)
+	h.n = src.n
 }
 
 // Equal reports whether both lists hold the same fields in the same order.

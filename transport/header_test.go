@@ -143,3 +143,35 @@ func TestCodeString(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+// TestRequestCopyFrom: the copy owns its memory, so it outlives the
+// source's Reset and reuse (what a retired server call keeps).
+func TestRequestCopyFrom(t *testing.T) {
+	var src Request
+	src.Reset()
+	src.SetMethodString("POST")
+	src.SetPathString("/pkg.Svc/Method")
+	src.SetAuthorityString("example.com")
+	for i := 0; i < inlineFields+3; i++ {
+		src.Header.AddString(fmt.Sprintf("k%d", i), "v")
+	}
+	src.ContentLength = 42
+	drain := make(chan struct{})
+	src.Draining = drain
+	var c Request
+	c.CopyFrom(&src)
+	src.Reset()
+	src.SetPathString("/other.Svc/Overwritten")
+	src.Header.AddString("k0", "overwritten")
+	if string(c.Method()) != "POST" || string(c.Path()) != "/pkg.Svc/Method" || string(c.Authority()) != "example.com" || c.HasScheme() {
+		t.Fatalf("pseudo fields: %q %q %q scheme %v", c.Method(), c.Path(), c.Authority(), c.HasScheme())
+	}
+	if c.Header.Len() != inlineFields+3 || c.ContentLength != 42 || c.Draining != (<-chan struct{})(drain) {
+		t.Fatalf("fields: %d, %d, %v", c.Header.Len(), c.ContentLength, c.Draining)
+	}
+	for i := 0; i < c.Header.Len(); i++ {
+		if n, v := c.Header.At(i); string(n) != fmt.Sprintf("k%d", i) || string(v) != "v" {
+			t.Fatalf("field %d: %q: %q", i, n, v)
+		}
+	}
+}

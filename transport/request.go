@@ -91,6 +91,18 @@ func (r *Request) Reset() {
 	r.pseudo = [numPseudo][2]uint32{}
 }
 
+// CopyFrom makes r a copy of src that owns its memory, for what must
+// outlive src's stream.
+func (r *Request) CopyFrom(src *Request) {
+	r.Proto = src.Proto
+	r.Header.CopyFrom(&src.Header)
+	r.ContentLength = src.ContentLength
+	r.RemoteAddr, r.LocalAddr, r.TLS = src.RemoteAddr, src.LocalAddr, src.TLS
+	r.Draining = src.Draining
+	r.pbuf = append(r.pbuf[:0], src.pbuf...)
+	r.pseudo = src.pseudo
+}
+
 func (r *Request) get(i int) []byte {
 	p := r.pseudo[i]
 	if p[1] == 0 {

@@ -2,7 +2,6 @@ package rpc_test
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -52,19 +51,8 @@ func (e bigMetadataEcho) ServerStream(req *echov1.EchoRequest, st rpc.ServerStre
 // both were sent, and the peer failed the whole connection (a block over
 // 64 KiB), ending every other call on it.
 func TestOversizedMetadataSparesOtherCalls(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	impl := bigMetadataEcho{release: make(chan struct{})}
-	srv, served := serveImpl(lis, impl)
-	defer func() { srv.Stop(); <-served }()
-	cc, err := rpc.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
+	client := echoClient(t, impl)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 

@@ -36,19 +36,8 @@ func (e derivedCtxEcho) Echo(ctx context.Context, req *echov1.EchoRequest) (*ech
 // grpc-timeout (whose deadline context sits between the call and its
 // stream).
 func TestDerivedContextAfterReturn(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	impl := derivedCtxEcho{derived: make(chan context.Context, 1), cancels: make(chan context.CancelFunc, 1)}
-	srv, served := serveImpl(lis, impl)
-	defer func() { srv.Stop(); <-served }()
-	cc, err := rpc.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
+	client := echoClient(t, impl)
 	for i := 0; i < 20; i++ {
 		ctx := metadata.AppendToOutgoingContext(context.Background(), "x-call", string(rune('a'+i)))
 		if i%2 == 1 {
@@ -100,18 +89,7 @@ func (deferCancelEcho) Echo(ctx context.Context, req *echov1.EchoRequest) (*echo
 // server (a nil parent) before calls whose context was asked for Done
 // stayed out of the pool and the call context learnt AfterFunc.
 func TestDeferredCancelOfDerivedContext(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, served := serveImpl(lis, deferCancelEcho{})
-	defer func() { srv.Stop(); <-served }()
-	cc, err := rpc.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
+	client := echoClient(t, deferCancelEcho{})
 	for i := 0; i < 200; i++ {
 		if _, err := client.Echo(context.Background(), &echov1.EchoRequest{Message: "x"}); err != nil {
 			t.Fatal(err)
@@ -137,19 +115,8 @@ func (e watcherCountEcho) Echo(ctx context.Context, req *echov1.EchoRequest) (*e
 // starts no goroutine to watch it (the call context has AfterFunc, which
 // the context package uses instead), with and without a deadline.
 func TestDerivedContextNoWatcher(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	impl := watcherCountEcho{stacks: make(chan string, 1)}
-	srv, served := serveImpl(lis, impl)
-	defer func() { srv.Stop(); <-served }()
-	cc, err := rpc.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	client := echov1.NewEchoServiceClient(cc)
+	client := echoClient(t, impl)
 	for _, deadline := range []bool{false, true} {
 		ctx := context.Background()
 		if deadline {
@@ -172,19 +139,9 @@ func TestDerivedContextNoWatcher(t *testing.T) {
 // the request the retired call kept rather than dereference the stream it
 // let go of.
 func TestRetiredCallHelpersAfterReturn(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	impl := derivedCtxEcho{derived: make(chan context.Context, 1), cancels: make(chan context.CancelFunc, 1)}
-	srv, served := serveImpl(lis, impl)
-	defer func() { srv.Stop(); <-served }()
-	cc, err := rpc.Dial(lis.Addr().String(), rpc.WithDefaultCallOptions(rpc.UseCompressor("gzip")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	if _, err := echov1.NewEchoServiceClient(cc).Echo(context.Background(), &echov1.EchoRequest{Message: "x"}); err != nil {
+	client := echoClient(t, impl, rpc.WithDefaultCallOptions(rpc.UseCompressor("gzip")))
+	if _, err := client.Echo(context.Background(), &echov1.EchoRequest{Message: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	d := <-impl.derived
@@ -203,4 +160,27 @@ func TestRetiredCallHelpersAfterReturn(t *testing.T) {
 	if got := rpc.ClientSupportedCompressors(d); !slices.Contains(got, "gzip") {
 		t.Errorf("rpc.ClientSupportedCompressors after the return: %q", got)
 	}
+}
+
+// echoClient serves impl on a loopback port and returns a client of it;
+// the test's end closes both.
+func echoClient(t *testing.T, impl echov1.EchoServiceServer, opts ...rpc.DialOption) echov1.EchoServiceClient {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, served := serveImpl(lis, impl)
+	cc, err := rpc.Dial(lis.Addr().String(), opts...)
+	if err != nil {
+		srv.Stop()
+		<-served
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cc.Close()
+		srv.Stop()
+		<-served
+	})
+	return echov1.NewEchoServiceClient(cc)
 }

@@ -61,7 +61,7 @@ type serverCall struct {
 
 	// lazyMu guards what the context builds the first time a handler
 	// asks, from whichever goroutine it asks on, and the switch from the
-	// stream's request to goneReq (see request).
+	// stream's request to goneReq (see requestLocked).
 	lazyMu sync.Mutex
 	inMD   metadata.MD
 	peer   *peer.Peer

@@ -535,3 +535,62 @@ func TestClientReady(t *testing.T) {
 	default:
 	}
 }
+
+// TestClientWriteStopsAfterCompleteResponse: a request body write waiting
+// for flow control ends when the server's complete response arrives
+// without a RST_STREAM (RFC 9113 §8.1 lets a server answer before the
+// request ends; it then needs no more of the body), rather than wait for
+// a window the server never grants. Close then resets the request side,
+// whose end cannot go out behind the body the server does not take.
+func TestClientWriteStopsAfterCompleteResponse(t *testing.T) {
+	s := newPipeServer(t, nil)
+	defer s.close()
+	cs := openPOST(t, s.c, context.Background(), "/upload")
+	defer cs.Close()
+	written := make(chan error, 1)
+	go func() {
+		// Past the 65,535-octet window and the stream's own buffer.
+		_, err := cs.Write(make([]byte, 256<<10))
+		written <- err
+	}()
+	var id uint32
+	got := 0
+	for f := range s.frames {
+		if f.Type == frames.FrameHeaders {
+			id = f.StreamID
+		}
+		if f.Type == frames.FrameData {
+			got += len(f.Data)
+		}
+		if got == 65535 {
+			break
+		}
+	}
+	select {
+	case err := <-written:
+		t.Fatalf("Write returned before the response, with the window shut: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.respond(id, "200", "done")
+	select {
+	case err := <-written:
+		if err == nil {
+			t.Fatal("Write of the rest succeeded after the complete response")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Write still blocked 5s after the complete response")
+	}
+	if status, body, err := readAll(t, cs); status != 200 || body != "done" || err != nil {
+		t.Fatalf("response: %d %q %v", status, body, err)
+	}
+	cs.Close()
+	for f := range s.frames {
+		if f.StreamID == id && f.Type == frames.FrameRSTStream {
+			if code := f.ErrCode; code != frames.ErrCodeCancel {
+				t.Fatalf("RST_STREAM %v, want CANCEL", code)
+			}
+			return
+		}
+	}
+	t.Fatal("no RST_STREAM after Close")
+}

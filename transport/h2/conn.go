@@ -62,6 +62,7 @@ var (
 	errStreamIDsExhausted = errors.New("h2: stream IDs exhausted")
 	errServerClosed       = errors.New("h2: server closed")
 	errStreamEnded        = errors.New("h2: write after end of stream")
+	errResponseEnded      = errors.New("h2: the response ended before the request body: the server takes no more of it")
 )
 
 // connError is a connection error we detected: GOAWAY with Code and close

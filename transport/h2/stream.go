@@ -376,6 +376,15 @@ func (st *stream) write(p []byte) (int, error) {
 		if err := st.writableLocked(); err != nil {
 			return n, err
 		}
+		if c.client && st.recvEnded {
+			// RFC 9113 §8.1: the server sent its whole response before
+			// the request's end, so it needs no more of the body; a
+			// write waiting for flow control it may never grant would
+			// wait for good. x/net's transport stops the body too. The
+			// stream then ends as any does (CloseSend, or Close, which
+			// resets the request side if its end is not out).
+			return n, errResponseEnded
+		}
 		if st.soff == len(st.sbuf) && len(c.wbuf) < wbufHigh {
 			chunk := min(int64(len(p)), st.sendWin, c.sendWin, maxFrame)
 			if chunk > 0 {

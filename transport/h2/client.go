@@ -126,15 +126,7 @@ func (cc *ClientConn) Proto() transport.Proto { return transport.HTTP2 }
 func (cc *ClientConn) Close() error {
 	c := cc.c
 	c.mu.Lock()
-	if c.closing && c.closeMode == closeLinger {
-		// Closing already, after a connection error: the reader may
-		// linger up to lingerTimeout for the peer to take our GOAWAY.
-		// Close promises at once, so the linger is cut short; a writer
-		// about to start it sees closeNow and closes instead.
-		c.closeMode = closeNow
-		c.nc.SetDeadline(aLongTimeAgo)
-		c.writerCond.Broadcast()
-	}
+	// At once, cutting short a linger already under way (closeLocked).
 	c.closeLocked(transport.ErrConnClosed, closeNow)
 	c.mu.Unlock()
 	<-cc.readerDone

@@ -373,11 +373,13 @@ func jitter(d time.Duration) time.Duration {
 func (c *conn) maxAgeTick() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing {
+	if c.agedOut {
+		// The grace is over: close at once, cutting short a graceful
+		// close still flushing to a peer that does not read.
+		c.closeLocked(errMaxAge, closeNow)
 		return
 	}
-	if c.agedOut {
-		c.closeLocked(errMaxAge, closeNow)
+	if c.closing {
 		return
 	}
 	c.agedOut = true
@@ -541,6 +543,17 @@ func (c *conn) failLocked(err error) {
 // connection (at once or after a linger, by mode).
 func (c *conn) closeLocked(err error, mode int) {
 	if c.closing {
+		if mode == closeNow && c.closeMode == closeLinger {
+			// Closing already, gracefully or after a connection error,
+			// and the writer may be blocked flushing to a peer that does
+			// not read, or the reader lingering for it (only failLocked
+			// bounds that write): a close at once (Close, the end of the
+			// maximum age's grace) cuts the linger short. A writer about
+			// to start it sees closeNow and closes instead.
+			c.closeMode = closeNow
+			c.nc.SetDeadline(aLongTimeAgo)
+			c.writerCond.Broadcast()
+		}
 		return
 	}
 	c.closing = true
@@ -576,10 +589,15 @@ func (c *conn) closeLocked(err error, mode int) {
 	}
 	c.waiting = c.waiting[:0]
 	c.chunks.release()
-	for _, t := range [...]*time.Timer{c.settingsTimer, c.kaTimer, c.idleTimer, c.goAwayTimer, c.ageTimer} {
+	for _, t := range [...]*time.Timer{c.settingsTimer, c.kaTimer, c.idleTimer, c.goAwayTimer} {
 		if t != nil {
 			t.Stop()
 		}
+	}
+	if c.ageTimer != nil && (mode == closeNow || !c.agedOut || c.cfg.maxAgeGrace <= 0) {
+		// After the maximum age, the grace still bounds a graceful close
+		// whose writer waits on a peer that does not read (maxAgeTick).
+		c.ageTimer.Stop()
 	}
 	c.slotCond.Broadcast()
 	c.writerIdle = false

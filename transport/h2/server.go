@@ -228,6 +228,12 @@ func (c *conn) serveStream(st *stream) {
 	if !st.rst && !st.endQueued {
 		st.finishLocked(nil)
 	}
+	// Nobody reads the request any more: what the handler left unread
+	// stops counting against the connection's buffered cap now, complete
+	// request or not, rather than when the response ends, which a client
+	// that does not read it may hold up for good, starving the other
+	// streams' uploads.
+	st.dropRecvLocked()
 	if !st.closed && !st.recvEnded {
 		// The response is complete before the request. RFC 9113 §8.1
 		// lets us reset with NO_ERROR to stop the client sending, but
@@ -235,7 +241,6 @@ func (c *conn) serveStream(st *stream) {
 		// unchecked; so the rest of the request is read and dropped, and
 		// the reset waits until the client has used up the stream window
 		// (see onData).
-		st.dropRecvLocked()
 		if st.recvWin <= 0 {
 			st.resetAfterEndLocked()
 		}

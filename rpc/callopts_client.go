@@ -1,6 +1,8 @@
 package rpc
 
 import (
+	"strings"
+
 	"github.com/shockwave-rpc/shockwave/rpc/credentials"
 	"github.com/shockwave-rpc/shockwave/rpc/metadata"
 	"github.com/shockwave-rpc/shockwave/rpc/peer"
@@ -18,7 +20,10 @@ type callInfo struct {
 	maxSend      int
 	waitForReady bool
 	codec        Codec
-	creds        credentials.PerRPCCredentials
+	// noCodec is the content subtype CallContentSubtype named when no
+	// codec is registered under it: the call fails, as in grpc-go.
+	noCodec string
+	creds   credentials.PerRPCCredentials
 }
 
 type callOptionFunc func(*callInfo)
@@ -90,13 +95,20 @@ func WaitForReady(wait bool) CallOption {
 // ForceCodec makes the call use codec, sent as the content-type subtype
 // (application/grpc+<name>).
 func ForceCodec(codec Codec) CallOption {
-	return callOptionFunc(func(ci *callInfo) { ci.codec = codec })
+	return callOptionFunc(func(ci *callInfo) { ci.codec, ci.noCodec = codec, "" })
 }
 
-// CallContentSubtype makes the call use the registered codec of that name
-// ("json" for application/grpc+json).
+// CallContentSubtype makes the call use the registered codec of that name,
+// matched without regard to case ("json" for application/grpc+json). With
+// no codec registered under it the call fails with INTERNAL, as in grpc-go.
 func CallContentSubtype(name string) CallOption {
-	return callOptionFunc(func(ci *callInfo) { ci.codec = GetCodec(name) })
+	name = strings.ToLower(name)
+	return callOptionFunc(func(ci *callInfo) {
+		ci.codec, ci.noCodec = GetCodec(name), ""
+		if ci.codec == nil {
+			ci.noCodec = name
+		}
+	})
 }
 
 func (ci *callInfo) reset() {

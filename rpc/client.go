@@ -42,7 +42,7 @@ type clientCall struct {
 
 var clientCalls = sync.Pool{New: func() any { return new(clientCall) }}
 
-func (cc *ClientConn) callInfo(ci *callInfo, opts []CallOption) {
+func (cc *ClientConn) callInfo(ci *callInfo, opts []CallOption) error {
 	ci.reset()
 	for _, o := range cc.opts.callOpts {
 		o.applyCall(ci)
@@ -51,16 +51,23 @@ func (cc *ClientConn) callInfo(ci *callInfo, opts []CallOption) {
 		o.applyCall(ci)
 	}
 	if ci.codec == nil {
+		if ci.noCodec != "" {
+			return status.Error(codes.Internal, "grpc: no codec registered for content-subtype "+ci.noCodec)
+		}
 		ci.codec = ProtoCodec{}
 	}
+	return nil
 }
 
 func (cc *ClientConn) invoke(ctx context.Context, method string, args, reply any, opts ...CallOption) error {
 	call := clientCalls.Get().(*clientCall)
 	defer clientCalls.Put(call)
 	ci := &call.ci
-	cc.callInfo(ci, opts)
+	err := cc.callInfo(ci, opts)
 	defer func() { ci.header, ci.trailer, ci.peer, ci.codec, ci.creds = nil, nil, nil, nil, nil }()
+	if err != nil {
+		return err
+	}
 	var comp Compressor
 	if ci.compressor != "" && ci.compressor != Identity {
 		if comp = compressors[ci.compressor]; comp == nil {
@@ -174,6 +181,7 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 		return errNoResponse
 	}
 	if err != nil {
+		captureHeader(ci, &resp.Header, hasHeadStatus)
 		return err
 	}
 	err = ci.codec.Unmarshal(payload, reply)
@@ -181,9 +189,11 @@ func (cc *ClientConn) unaryAttempt(ctx context.Context, call *clientCall, method
 		putBuf(bp)
 	}
 	if err != nil {
+		captureHeader(ci, &resp.Header, hasHeadStatus)
 		return status.Error(codes.Internal, "grpc: failed to unmarshal the received message: "+err.Error())
 	}
 	if eof, err := call.mr.atEOF(st); !eof {
+		captureHeader(ci, &resp.Header, hasHeadStatus)
 		if err == nil {
 			return errTwoResponses
 		}
@@ -271,15 +281,26 @@ func trailerStatus(st transport.ClientStream) (*status.Status, error) {
 	return s, nil
 }
 
+// captureHeader fills the Header call option's target (empty for a
+// Trailers-Only response). Alone, for a call that received the response
+// head and then failed on this side (a message over the receive limit, one
+// that does not decode, a second response): grpc-go gives the headers that
+// came whatever the outcome; the trailers are not complete until the body
+// ends, so the Trailer option's target is left.
+func captureHeader(ci *callInfo, head *transport.Header, trailersOnly bool) {
+	if ci.header == nil {
+		return
+	}
+	if trailersOnly {
+		*ci.header = metadata.MD{}
+		return
+	}
+	*ci.header = headerToMD(head, nil, false)
+}
+
 // captureMD fills the Header and Trailer call options' targets.
 func captureMD(ci *callInfo, head, trailers *transport.Header, trailersOnly bool) {
-	if ci.header != nil {
-		if trailersOnly {
-			*ci.header = metadata.MD{}
-		} else {
-			*ci.header = headerToMD(head, nil, false)
-		}
-	}
+	captureHeader(ci, head, trailersOnly)
 	if ci.trailer != nil {
 		*ci.trailer = headerToMD(trailers, nil, false)
 	}
@@ -366,7 +387,9 @@ type clientStream struct {
 
 func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
 	cs := &clientStream{cc: cc, ctx: ctx, desc: desc, method: method}
-	cc.callInfo(&cs.ci, opts)
+	if err := cc.callInfo(&cs.ci, opts); err != nil {
+		return nil, err
+	}
 	if name := cs.ci.compressor; name != "" && name != Identity {
 		if cs.comp = compressors[name]; cs.comp == nil {
 			return nil, status.Error(codes.Internal, "grpc: Compressor is not installed for requested grpc-encoding \""+name+"\"")

@@ -33,14 +33,19 @@ type dialOptions struct {
 	transportDialer func(ctx context.Context, target string) (transport.ClientConn, error)
 	keepalive       keepalive.ClientParameters
 	callOpts        []CallOption
-	unaryInts       []UnaryClientInterceptor
-	streamInts      []StreamClientInterceptor
-	userAgent       string
-	authority       string
-	minBackoff      time.Duration
-	maxBackoff      time.Duration
-	h2Opts          []h2.Option
-	perRPCCreds     []credentials.PerRPCCredentials
+	// unaryFirst and streamFirst hold the interceptors of
+	// WithUnaryInterceptor and WithStreamInterceptor: they run before the
+	// chained ones wherever the options stand, as in grpc-go.
+	unaryFirst  []UnaryClientInterceptor
+	streamFirst []StreamClientInterceptor
+	unaryInts   []UnaryClientInterceptor
+	streamInts  []StreamClientInterceptor
+	userAgent   string
+	authority   string
+	minBackoff  time.Duration
+	maxBackoff  time.Duration
+	h2Opts      []h2.Option
+	perRPCCreds []credentials.PerRPCCredentials
 }
 
 // WithTLSConfig makes the connection use TLS with conf (ALPN "h2" is
@@ -89,10 +94,11 @@ func WithDefaultCallOptions(opts ...CallOption) DialOption {
 	return dialOptionFunc(func(o *dialOptions) { o.callOpts = append(o.callOpts, opts...) })
 }
 
-// WithUnaryInterceptor adds a unary interceptor; interceptors run in the
-// order added, the first outermost.
+// WithUnaryInterceptor adds a unary interceptor that runs before those of
+// WithChainUnaryInterceptor, wherever the options stand, as in grpc-go;
+// given many times, those run in the order added, the first outermost.
 func WithUnaryInterceptor(i UnaryClientInterceptor) DialOption {
-	return WithChainUnaryInterceptor(i)
+	return dialOptionFunc(func(o *dialOptions) { o.unaryFirst = append(o.unaryFirst, i) })
 }
 
 // WithChainUnaryInterceptor adds unary interceptors, run in order.
@@ -100,10 +106,10 @@ func WithChainUnaryInterceptor(is ...UnaryClientInterceptor) DialOption {
 	return dialOptionFunc(func(o *dialOptions) { o.unaryInts = append(o.unaryInts, is...) })
 }
 
-// WithStreamInterceptor adds a stream interceptor (see
-// WithUnaryInterceptor).
+// WithStreamInterceptor adds a stream interceptor that runs before those
+// of WithChainStreamInterceptor (see WithUnaryInterceptor).
 func WithStreamInterceptor(i StreamClientInterceptor) DialOption {
-	return WithChainStreamInterceptor(i)
+	return dialOptionFunc(func(o *dialOptions) { o.streamFirst = append(o.streamFirst, i) })
 }
 
 // WithChainStreamInterceptor adds stream interceptors, run in order.
@@ -253,8 +259,8 @@ func Dial(target string, opts ...DialOption) (*ClientConn, error) {
 	if cc.opts.userAgent != "" {
 		cc.userAgent = cc.opts.userAgent + " " + defaultUserAgent
 	}
-	cc.unaryInt = ChainUnaryClient(cc.opts.unaryInts...)
-	cc.streamInt = ChainStreamClient(cc.opts.streamInts...)
+	cc.unaryInt = ChainUnaryClient(append(cc.opts.unaryFirst[:len(cc.opts.unaryFirst):len(cc.opts.unaryFirst)], cc.opts.unaryInts...)...)
+	cc.streamInt = ChainStreamClient(append(cc.opts.streamFirst[:len(cc.opts.streamFirst):len(cc.opts.streamFirst)], cc.opts.streamInts...)...)
 	// The innermost invoker and streamer send on the connection they are
 	// given, as grpc-go's do, so an interceptor may route a call to
 	// another connection (nil means this one).

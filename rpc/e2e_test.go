@@ -720,7 +720,8 @@ func TestInterceptorOrder(t *testing.T) {
 	}
 	want := []string{
 		"client 1", "client 2",
-		"server 1 /shockwave.echo.v1.EchoService/Echo", "server 2 /shockwave.echo.v1.EchoService/Echo", "server 3 /shockwave.echo.v1.EchoService/Echo",
+		// UnaryInterceptor's runs before the chained ones, as in grpc-go.
+		"server 3 /shockwave.echo.v1.EchoService/Echo", "server 1 /shockwave.echo.v1.EchoService/Echo", "server 2 /shockwave.echo.v1.EchoService/Echo",
 		"client stream 1",
 		"server stream 1 /shockwave.echo.v1.EchoService/ServerStream", "server stream 2 /shockwave.echo.v1.EchoService/ServerStream",
 	}

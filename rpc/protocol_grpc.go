@@ -228,17 +228,26 @@ func statusFromHeader(h *transport.Header) (st *status.Status, ok bool) {
 	if m, ok := h.Get(grpcHeaderMessage); ok {
 		msg = decodeGrpcMessage(m)
 	}
+	// grpc-status-details-bin is used only when its code is grpc-status's;
+	// one that disagrees (a proxy rewrote the status and passed the
+	// trailer on, say) fails the call with INTERNAL, as in grpc-go
+	// (internal/status.NewWithProto), rather than lend details to
+	// another code. One that does not decode is ignored.
+	var ds *status.Status
+	if d, ok := h.Get(grpcHeaderDetails); ok {
+		if raw, err := metadata.AppendDecodeBinHeader(nil, d); err == nil {
+			if ds, err = status.Unmarshal(raw); err == nil && ds.Code() != code {
+				return status.New(codes.Internal, "grpc-status-details-bin mismatch: grpc-status="+code.String()+
+					", grpc-message="+strconv.Quote(msg)+", grpc-status-details-bin code="+ds.Code().String()), true
+			}
+		}
+	}
 	if code == codes.OK {
 		return nil, true
 	}
 	st = status.New(code, msg)
-	if d, ok := h.Get(grpcHeaderDetails); ok {
-		raw, err := metadata.AppendDecodeBinHeader(nil, d)
-		if err == nil {
-			if ds, err := status.Unmarshal(raw); err == nil && len(ds.AnyDetails()) > 0 {
-				st = st.WithAnyDetails(ds.AnyDetails()...)
-			}
-		}
+	if len(ds.AnyDetails()) > 0 {
+		st = st.WithAnyDetails(ds.AnyDetails()...)
 	}
 	return st, true
 }

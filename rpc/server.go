@@ -26,11 +26,16 @@ type serverOptionFunc func(*serverOptions)
 func (f serverOptionFunc) applyServer(o *serverOptions) { f(o) }
 
 type serverOptions struct {
-	unaryInts  []UnaryServerInterceptor
-	streamInts []StreamServerInterceptor
-	maxRecv    int
-	maxSend    int
-	tlsConfig  *tls.Config
+	// unaryFirst and streamFirst hold the interceptors of UnaryInterceptor
+	// and StreamInterceptor: they run before the chained ones wherever
+	// the options stand, as grpc-go's single interceptor does.
+	unaryFirst  []UnaryServerInterceptor
+	streamFirst []StreamServerInterceptor
+	unaryInts   []UnaryServerInterceptor
+	streamInts  []StreamServerInterceptor
+	maxRecv     int
+	maxSend     int
+	tlsConfig   *tls.Config
 	// http1, when set, serves HTTP/1.1 on the same port (the HTTP/1.1
 	// transport's hook; gRPC itself needs HTTP/2).
 	http1          func(h transport.Handler) transport.ConnServer
@@ -40,11 +45,12 @@ type serverOptions struct {
 	pingPolicy     keepalive.EnforcementPolicy
 }
 
-// UnaryInterceptor adds a unary interceptor. Unlike grpc-go, which allows
-// only one, it may be given many times: interceptors run in the order
-// given, the first outermost, as with ChainUnaryInterceptor.
+// UnaryInterceptor adds a unary interceptor that runs before those of
+// ChainUnaryInterceptor, wherever the options stand, as in grpc-go. Unlike
+// grpc-go, which allows only one, it may be given many times: those
+// interceptors run in the order given, the first outermost.
 func UnaryInterceptor(i UnaryServerInterceptor) ServerOption {
-	return ChainUnaryInterceptor(i)
+	return serverOptionFunc(func(o *serverOptions) { o.unaryFirst = append(o.unaryFirst, i) })
 }
 
 // ChainUnaryInterceptor adds unary interceptors, run in order, the first
@@ -53,9 +59,10 @@ func ChainUnaryInterceptor(is ...UnaryServerInterceptor) ServerOption {
 	return serverOptionFunc(func(o *serverOptions) { o.unaryInts = append(o.unaryInts, is...) })
 }
 
-// StreamInterceptor adds a stream interceptor (see UnaryInterceptor).
+// StreamInterceptor adds a stream interceptor that runs before those of
+// ChainStreamInterceptor (see UnaryInterceptor).
 func StreamInterceptor(i StreamServerInterceptor) ServerOption {
-	return ChainStreamInterceptor(i)
+	return serverOptionFunc(func(o *serverOptions) { o.streamFirst = append(o.streamFirst, i) })
 }
 
 // ChainStreamInterceptor adds stream interceptors, run in order, the first
@@ -143,8 +150,8 @@ func NewServer(opts ...ServerOption) *Server {
 	for _, o := range opts {
 		o.applyServer(&s.opts)
 	}
-	s.unaryInt = ChainUnaryServer(s.opts.unaryInts...)
-	s.streamInt = ChainStreamServer(s.opts.streamInts...)
+	s.unaryInt = ChainUnaryServer(append(s.opts.unaryFirst[:len(s.opts.unaryFirst):len(s.opts.unaryFirst)], s.opts.unaryInts...)...)
+	s.streamInt = ChainStreamServer(append(s.opts.streamFirst[:len(s.opts.streamFirst):len(s.opts.streamFirst)], s.opts.streamInts...)...)
 	return s
 }
 

@@ -27,33 +27,13 @@ func TestUnreadCompleteBodyDroppedWhenHandlerReturns(t *testing.T) {
 	cc := dial(t, ts.addr, h2.WithInitialWindowSize(65535))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cs, err := cc.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cs.Close()
-	setPOST(cs.Request(), "/")
-	if _, err := cs.Write(make([]byte, 60000)); err != nil {
-		t.Fatal(err)
-	}
-	if err := cs.CloseSend(nil); err != nil {
-		t.Fatal(err)
-	}
-	waitUnread := func(want int) int {
-		var n int
-		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if n, _ = ts.h2.RecvBuffered(); n == want {
-				break
-			}
-		}
-		return n
-	}
-	if n := waitUnread(60000); n != 60000 {
+	defer uploadUnread(t, ctx, cc, "/").Close()
+	if n := waitUnread(ts, 60000); n != 60000 {
 		t.Fatalf("unread %d before the handler returns, want 60000", n)
 	}
 	close(release)
 	<-returned
-	if n := waitUnread(0); n != 0 {
+	if n := waitUnread(ts, 0); n != 0 {
 		t.Errorf("unread %d bytes still count against the buffered cap after the handler returned", n)
 	}
 }
@@ -82,19 +62,9 @@ func TestUnreadCompleteBodyStarvesOtherStreams(t *testing.T) {
 	cc := dial(t, ts.addr, h2.WithInitialWindowSize(65535))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cs, err := cc.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := uploadUnread(t, ctx, cc, "/ignore")
 	defer cs.Close()
-	setPOST(cs.Request(), "/ignore")
-	cs.Write(make([]byte, 60000))
-	cs.CloseSend(nil)
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if n, _ := ts.h2.RecvBuffered(); n == 60000 {
-			break
-		}
-	}
+	waitUnread(ts, 60000)
 	close(release)
 	<-returned
 	// The first response is never read. A second call uploads.
@@ -115,4 +85,33 @@ func TestUnreadCompleteBodyStarvesOtherStreams(t *testing.T) {
 		cc.Close()
 		<-done
 	}
+}
+
+// uploadUnread sends a complete 60,000-octet request body to path.
+func uploadUnread(t *testing.T, ctx context.Context, cc *h2.ClientConn, path string) transport.ClientStream {
+	t.Helper()
+	cs, err := cc.NewStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPOST(cs.Request(), path)
+	if _, err := cs.Write(make([]byte, 60000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.CloseSend(nil); err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// waitUnread waits up to 3s for the server's unread request bytes to be
+// want, and returns the last count.
+func waitUnread(ts *testServer, want int) int {
+	var n int
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if n, _ = ts.h2.RecvBuffered(); n == want {
+			break
+		}
+	}
+	return n
 }

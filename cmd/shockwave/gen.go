@@ -9,7 +9,7 @@ import (
 	"github.com/shockwave-rpc/shockwave/internal/gen"
 )
 
-const genUsage = `usage: shockwave gen [-I dir]... [-o dir] [--paths=import|source_relative] [--module=path] [--private_registry] file.proto...
+const genUsage = `usage: shockwave gen [-I dir]... [-o dir] [--paths=import|source_relative] [--module=path] [-M file.proto=import/path]... [--private_registry] file.proto...
 
 Generates Go messages (as protoc-gen-go does) and Shockwave service stubs (as
 protoc-gen-shockwave does) from .proto files, parsing them in Go: no protoc

@@ -36,6 +36,10 @@ type Options struct {
 	// Module is protoc-gen-go's module option: a Go module path stripped
 	// from the front of output names when Paths is "import".
 	Module string
+	// GoPackages are protoc-gen-go's M options, each "file.proto=import/path"
+	// (optionally ";name"): the Go package of a .proto file that has no
+	// go_package option, or whose go_package is to be overridden.
+	GoPackages []string
 	// PrivateRegistry is the private_registry parameter: see
 	// Params.PrivateRegistry.
 	PrivateRegistry bool
@@ -50,6 +54,9 @@ func (o Options) Parameter() string {
 	}
 	if o.Module != "" {
 		params = append(params, "module="+o.Module)
+	}
+	for _, m := range o.GoPackages {
+		params = append(params, "M"+m)
 	}
 	if o.PrivateRegistry {
 		params = append(params, "private_registry=true")
@@ -186,7 +193,7 @@ func importName(importPaths []string, file string) (string, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return "", err
 	}
-	for _, ip := range importPaths {
+	for i, ip := range importPaths {
 		ipAbs, err := filepath.Abs(ip)
 		if err != nil {
 			return "", err
@@ -195,9 +202,32 @@ func importName(importPaths []string, file string) (string, error) {
 		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			continue
 		}
+		// Imports, and the compiler, find a name in the first import path
+		// that has it: a file of the same name in an earlier import path
+		// would be compiled in place of this one. protoc refuses that too.
+		for _, earlier := range importPaths[:i] {
+			shadow := filepath.Join(earlier, rel)
+			if same, err := sameFile(shadow, abs); err == nil && !same {
+				return "", fmt.Errorf("%s: input is shadowed in the -I path by %s; either use the latter file as your input or reorder the -I paths so that the former file's location comes first", file, shadow)
+			}
+		}
 		return filepath.ToSlash(rel), nil
 	}
 	return "", fmt.Errorf("%s: file does not reside within any import path given with -I (%s)", file, strings.Join(importPaths, ", "))
+}
+
+// sameFile reports whether a and b are the same file; it fails if a does
+// not exist.
+func sameFile(a, b string) (bool, error) {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	bi, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(ai, bi), nil
 }
 
 // positionedError reports err at the file's path on disk, not its import

@@ -25,6 +25,7 @@ func AddFlags(fs *flag.FlagSet, opts *Options, out *string) {
 	fs.StringVar(out, "o", ".", "directory to write generated files under")
 	fs.StringVar(&opts.Paths, "paths", "import", "output layout: import (under the Go import path) or source_relative (beside the .proto's import path)")
 	fs.StringVar(&opts.Module, "module", "", "with --paths=import, a Go module path to strip from output names")
+	fs.Var((*stringsFlag)(&opts.GoPackages), "M", "file.proto=import/path: the Go package of a .proto file, as protoc-gen-go's M option (repeatable)")
 	fs.BoolVar(&opts.PrivateRegistry, "private_registry", false, "register descriptors and types in the generated package's Files and Types, not protobuf's global registries")
 }
 
@@ -36,6 +37,11 @@ var ErrNoFiles = errors.New("no .proto files given")
 func CheckArgs(fs *flag.FlagSet, opts *Options) error {
 	if opts.Paths != "import" && opts.Paths != "source_relative" {
 		return fmt.Errorf("--paths must be import or source_relative, not %q", opts.Paths)
+	}
+	for _, m := range opts.GoPackages {
+		if file, pkg, ok := strings.Cut(m, "="); !ok || file == "" || pkg == "" || strings.Contains(m, ",") {
+			return fmt.Errorf("-M %s: want file.proto=import/path", m)
+		}
 	}
 	opts.Files = fs.Args()
 	if len(opts.Files) == 0 {

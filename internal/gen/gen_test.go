@@ -185,3 +185,64 @@ func TestUnsupportedEdition(t *testing.T) {
 		t.Fatalf("edition 2023: %v", err)
 	}
 }
+
+// A file named on the command line must be the one compiled: when an
+// earlier -I directory has a file of the same import name, the compiler
+// would read that one instead, so the input is refused, as protoc refuses
+// it ("Input is shadowed in the --proto_path").
+func TestShadowedInput(t *testing.T) {
+	dir := t.TempDir()
+	x, y := filepath.Join(dir, "x"), filepath.Join(dir, "y")
+	for d, msg := range map[string]string{x: "FromX", y: "FromY"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := "syntax = \"proto3\";\npackage p;\noption go_package = \"example.com/p\";\nmessage " + msg + " {}\n"
+		if err := os.WriteFile(filepath.Join(d, "foo.proto"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Generate(context.Background(), Options{ImportPaths: []string{x, y}, Files: []string{filepath.Join(y, "foo.proto")}})
+	if err == nil || !strings.Contains(err.Error(), "shadowed") {
+		t.Fatalf("y/foo.proto behind x/foo.proto: error %v, want the input refused as shadowed", err)
+	}
+	// The file found first is fine, and so is the same file reached
+	// through two import paths.
+	if _, err := Generate(context.Background(), Options{ImportPaths: []string{x, y}, Files: []string{filepath.Join(x, "foo.proto")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Generate(context.Background(), Options{ImportPaths: []string{y, y}, Files: []string{filepath.Join(y, "foo.proto")}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A .proto without go_package, such as a third-party file imported by the
+// one to generate, needs protoc-gen-go's M option, as with protoc.
+func TestGoPackageMapping(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("dep.proto", "syntax = \"proto3\";\npackage dep;\nmessage R {}\n")
+	write("user.proto", "syntax = \"proto3\";\npackage user;\noption go_package = \"example.com/user\";\nimport \"dep.proto\";\nservice U { rpc M(dep.R) returns (dep.R); }\n")
+	o := Options{ImportPaths: []string{dir}, Files: []string{filepath.Join(dir, "user.proto")}}
+	if _, err := Generate(context.Background(), o); err == nil {
+		t.Fatal("dep.proto without go_package and without M was accepted")
+	}
+	o.GoPackages = []string{"dep.proto=example.com/dep"}
+	files, err := Generate(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, f := range files {
+		if f.GetName() == "example.com/user/user_shockwave.pb.go" {
+			found = strings.Contains(f.GetContent(), `dep "example.com/dep"`)
+		}
+	}
+	if !found {
+		t.Fatalf("user_shockwave.pb.go missing or not importing example.com/dep: %v", files)
+	}
+}

@@ -420,6 +420,16 @@ func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method st
 // comes first: it wakes a RecvMsg, SendMsg or Header waiting in the
 // transport, so that recvMu, sendMu and headOnce are free soon.
 func (cs *clientStream) ctxDone() {
+	cs.abort(func() error { return status.FromContextError(cs.ctx.Err()).Err() })
+}
+
+// abort ends the call with the error why returns, unless it has ended,
+// and releases the stream and the connection: for a context that ended,
+// and for an error SendMsg or Header returns other than io.EOF, after
+// which grpc-go's contract (NewStream, item 4) has the caller do nothing
+// more. The reset comes first, to wake a RecvMsg holding recvMu. The
+// caller holds neither sendMu nor recvMu.
+func (cs *clientStream) abort(why func() error) {
 	cs.cancelCurrent()
 	cs.recvMu.Lock()
 	defer cs.recvMu.Unlock()
@@ -427,7 +437,7 @@ func (cs *clientStream) ctxDone() {
 		// The Header and Trailer call options' targets are the caller's
 		// to read: they are filled by its next RecvMsg, not from here.
 		cs.ended = true
-		cs.doneErr = status.FromContextError(cs.ctx.Err()).Err()
+		cs.doneErr = why()
 		cs.targetsLater = true
 		cs.finish()
 	}
@@ -657,9 +667,22 @@ func (cs *clientStream) Context() context.Context { return cs.ctx }
 // is RecvMsg's to tell.
 func (cs *clientStream) SendMsg(m any) error {
 	cs.sendMu.Lock()
-	defer cs.sendMu.Unlock()
+	err, fatal := cs.sendLocked(m)
+	cs.sendMu.Unlock()
+	if fatal {
+		// A message we cannot send ends the call, as grpc-go does
+		// (finish): RecvMsg then reports err, and the stream and the
+		// connection are released now.
+		cs.abort(func() error { return err })
+	}
+	return err
+}
+
+// sendLocked is SendMsg under sendMu; fatal reports an error that ends
+// the call.
+func (cs *clientStream) sendLocked(m any) (_ error, fatal bool) {
 	if cs.sent {
-		return status.Error(codes.Internal, "SendMsg called after CloseSend")
+		return status.Error(codes.Internal, "SendMsg called after CloseSend"), false
 	}
 	if !cs.desc.ClientStreams {
 		// The one request is the last, sent or not: a second SendMsg is
@@ -667,7 +690,7 @@ func (cs *clientStream) SendMsg(m any) error {
 		cs.sent = true
 	}
 	if cs.sendErr != nil || cs.closed {
-		return cs.streamFailed()
+		return cs.streamFailed(), false
 	}
 	if cs.sendBuf == nil {
 		cs.sendBuf = getBuf(0)
@@ -675,11 +698,9 @@ func (cs *clientStream) SendMsg(m any) error {
 	var err error
 	cs.sendBuf, err = marshalEnvelope(cs.sendBuf, cs.ci.codec, m, cs.comp, cs.ci.maxSend)
 	if err != nil {
-		// A message we cannot send ends the call, as grpc-go does;
-		// RecvMsg then reports the cancellation.
+		// A message we cannot send ends the call (see SendMsg).
 		cs.sendErr = err
-		cs.st.Cancel(transport.Cancel)
-		return err
+		return err, true
 	}
 	if cs.desc.ClientStreams {
 		// Kept first: a replay, wherever the refusal shows, sends it.
@@ -705,9 +726,9 @@ func (cs *clientStream) SendMsg(m any) error {
 	}
 	if err != nil {
 		cs.sendErr = err
-		return cs.streamFailed()
+		return cs.streamFailed(), false
 	}
-	return nil
+	return nil, false
 }
 
 // streamFailed is what SendMsg returns once the stream has failed under
@@ -844,6 +865,10 @@ func (cs *clientStream) waitHead() error {
 // Header waits for the response headers.
 func (cs *clientStream) Header() (metadata.MD, error) {
 	if err := cs.waitHead(); err != nil {
+		// The call has failed: it ends here, as grpc-go's does, so that
+		// a caller that stops on this error leaks nothing; RecvMsg
+		// reports it too.
+		cs.abort(func() error { return err })
 		return nil, err
 	}
 	if cs.hasHeadStatus {

@@ -61,14 +61,15 @@ type Server struct {
 // ErrServerClosed is returned by Serve after Shutdown or Close.
 var ErrServerClosed = errors.New("transport: server closed")
 
-// Serve accepts connections on l until l fails or the server is shut down.
-// It always returns a non-nil error; after Shutdown or Close it is
-// ErrServerClosed.
+// Serve accepts connections on l until l fails or the server is shut down,
+// and closes l when it returns. It always returns a non-nil error; after
+// Shutdown or Close it is ErrServerClosed.
 func (s *Server) Serve(l net.Listener) error {
 	if s.H2 == nil {
 		return errors.New("transport: Server.H2 is nil")
 	}
 	if !s.track(l) {
+		l.Close()
 		return ErrServerClosed
 	}
 	defer s.untrack(l)
@@ -86,10 +87,11 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Temporary accept failures (out of file descriptors, say):
-				// back off as net/http does rather than spin or give up.
+			// Temporary accept failures (out of file descriptors, say):
+			// back off as net/http and grpc-go do rather than spin or give
+			// up. EMFILE and ENFILE are Temporary but not Timeout errors.
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() {
 				if delay == 0 {
 					delay = 5 * time.Millisecond
 				} else if delay *= 2; delay > time.Second {
@@ -123,10 +125,15 @@ func (s *Server) track(l net.Listener) bool {
 	return true
 }
 
+// untrack forgets l and closes it unless closeListeners did already.
 func (s *Server) untrack(l net.Listener) {
 	s.mu.Lock()
+	closed := s.closed
 	delete(s.listeners, l)
 	s.mu.Unlock()
+	if !closed {
+		l.Close()
+	}
 }
 
 func (s *Server) isClosed() bool {

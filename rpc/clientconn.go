@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -259,8 +260,8 @@ func Dial(target string, opts ...DialOption) (*ClientConn, error) {
 	if cc.opts.userAgent != "" {
 		cc.userAgent = cc.opts.userAgent + " " + defaultUserAgent
 	}
-	cc.unaryInt = ChainUnaryClient(append(cc.opts.unaryFirst[:len(cc.opts.unaryFirst):len(cc.opts.unaryFirst)], cc.opts.unaryInts...)...)
-	cc.streamInt = ChainStreamClient(append(cc.opts.streamFirst[:len(cc.opts.streamFirst):len(cc.opts.streamFirst)], cc.opts.streamInts...)...)
+	cc.unaryInt = ChainUnaryClient(slices.Concat(cc.opts.unaryFirst, cc.opts.unaryInts)...)
+	cc.streamInt = ChainStreamClient(slices.Concat(cc.opts.streamFirst, cc.opts.streamInts)...)
 	// The innermost invoker and streamer send on the connection they are
 	// given, as grpc-go's do, so an interceptor may route a call to
 	// another connection (nil means this one).

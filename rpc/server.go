@@ -150,8 +150,8 @@ func NewServer(opts ...ServerOption) *Server {
 	for _, o := range opts {
 		o.applyServer(&s.opts)
 	}
-	s.unaryInt = ChainUnaryServer(append(s.opts.unaryFirst[:len(s.opts.unaryFirst):len(s.opts.unaryFirst)], s.opts.unaryInts...)...)
-	s.streamInt = ChainStreamServer(append(s.opts.streamFirst[:len(s.opts.streamFirst):len(s.opts.streamFirst)], s.opts.streamInts...)...)
+	s.unaryInt = ChainUnaryServer(slices.Concat(s.opts.unaryFirst, s.opts.unaryInts)...)
+	s.streamInt = ChainStreamServer(slices.Concat(s.opts.streamFirst, s.opts.streamInts)...)
 	return s
 }
 

@@ -420,16 +420,15 @@ func (cc *ClientConn) newStream(ctx context.Context, desc *StreamDesc, method st
 // comes first: it wakes a RecvMsg, SendMsg or Header waiting in the
 // transport, so that recvMu, sendMu and headOnce are free soon.
 func (cs *clientStream) ctxDone() {
-	cs.abort(func() error { return status.FromContextError(cs.ctx.Err()).Err() })
+	cs.abort(status.FromContextError(cs.ctx.Err()).Err())
 }
 
-// abort ends the call with the error why returns, unless it has ended,
-// and releases the stream and the connection: for a context that ended,
-// and for an error SendMsg or Header returns other than io.EOF, after
-// which grpc-go's contract (NewStream, item 4) has the caller do nothing
-// more. The reset comes first, to wake a RecvMsg holding recvMu. The
+// abort ends the call with err, unless it has ended, and releases the
+// stream and the connection: for a context that ended, and for an error
+// SendMsg or Header returns other than io.EOF, after which grpc-go's
+// contract (NewStream, item 4) has the caller do nothing more. The reset comes first, to wake a RecvMsg holding recvMu. The
 // caller holds neither sendMu nor recvMu.
-func (cs *clientStream) abort(why func() error) {
+func (cs *clientStream) abort(err error) {
 	cs.cancelCurrent()
 	cs.recvMu.Lock()
 	defer cs.recvMu.Unlock()
@@ -437,7 +436,7 @@ func (cs *clientStream) abort(why func() error) {
 		// The Header and Trailer call options' targets are the caller's
 		// to read: they are filled by its next RecvMsg, not from here.
 		cs.ended = true
-		cs.doneErr = why()
+		cs.doneErr = err
 		cs.targetsLater = true
 		cs.finish()
 	}
@@ -673,7 +672,7 @@ func (cs *clientStream) SendMsg(m any) error {
 		// A message we cannot send ends the call, as grpc-go does
 		// (finish): RecvMsg then reports err, and the stream and the
 		// connection are released now.
-		cs.abort(func() error { return err })
+		cs.abort(err)
 	}
 	return err
 }
@@ -868,7 +867,7 @@ func (cs *clientStream) Header() (metadata.MD, error) {
 		// The call has failed: it ends here, as grpc-go's does, so that
 		// a caller that stops on this error leaks nothing; RecvMsg
 		// reports it too.
-		cs.abort(func() error { return err })
+		cs.abort(err)
 		return nil, err
 	}
 	if cs.hasHeadStatus {

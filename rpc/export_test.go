@@ -9,3 +9,15 @@ func (cc *ClientConn) KeepaliveTime() time.Duration {
 	defer cc.mu.Unlock()
 	return cc.keepaliveTime
 }
+
+// ActiveCalls is the number of calls counted on cc's connections. Tests
+// only.
+func (cc *ClientConn) ActiveCalls() int {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	n := 0
+	for r := range cc.all {
+		n += int(r.active.Load())
+	}
+	return n
+}

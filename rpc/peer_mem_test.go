@@ -13,9 +13,10 @@ import (
 	"github.com/shockwave-rpc/shockwave/transport/transporttest"
 )
 
-// dialMem returns a client whose connections are in-memory ones to srv,
-// set up by prep.
-func dialMem(t *testing.T, srv *rpc.Server, prep func(*transporttest.Conn)) *rpc.ClientConn {
+// dialMem returns a client whose connections are in-memory ones to srv
+// (an rpc.Server, or a transport handler standing in for one), set up by
+// prep.
+func dialMem(t *testing.T, srv transport.Handler, prep func(*transporttest.Conn)) *rpc.ClientConn {
 	t.Helper()
 	var conns []*transporttest.Conn
 	cc, err := rpc.Dial("mem", rpc.WithTransportDialer(func(context.Context, string) (transport.ClientConn, error) {

@@ -1,4 +1,4 @@
-package rpc
+package rpc_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shockwave-rpc/shockwave/rpc"
 	"github.com/shockwave-rpc/shockwave/rpc/codes"
 	"github.com/shockwave-rpc/shockwave/rpc/status"
 	"github.com/shockwave-rpc/shockwave/transport"
@@ -49,43 +50,17 @@ func relHandler(st transport.ServerStream) {
 	st.Finish(&tr)
 }
 
-func relConn(t *testing.T) *ClientConn {
+func relConn(t *testing.T) *rpc.ClientConn {
 	t.Helper()
-	var conns []*transporttest.Conn
-	cc, err := Dial("mem", WithTransportDialer(func(ctx context.Context, target string) (transport.ClientConn, error) {
-		c := transporttest.NewConn(transport.HandlerFunc(relHandler))
-		conns = append(conns, c)
-		return c, nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cc.Close()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return cc
+	return dialMem(t, transport.HandlerFunc(relHandler), func(*transporttest.Conn) {})
 }
 
-// activeCalls is the number of calls counted on cc's connections.
-func activeCalls(cc *ClientConn) int {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	n := 0
-	for r := range cc.all {
-		n += int(r.active.Load())
-	}
-	return n
-}
-
-func waitNoActive(t *testing.T, cc *ClientConn, what string) {
+func waitNoActive(t *testing.T, cc *rpc.ClientConn, what string) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for activeCalls(cc) != 0 {
+	for cc.ActiveCalls() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: the call still holds its stream and connection (%d active) though grpc-go's NewStream contract (item 4) says a non-nil, non-io.EOF error from SendMsg/Header releases it", what, activeCalls(cc))
+			t.Fatalf("%s: the call still holds its stream and connection (%d active) though grpc-go's NewStream contract (item 4) says a non-nil, non-io.EOF error from SendMsg/Header releases it", what, cc.ActiveCalls())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -94,12 +69,12 @@ func waitNoActive(t *testing.T, cc *ClientConn, what string) {
 // grpc-go: "Receive a non-nil, non-io.EOF error from Header or SendMsg"
 // is enough to release a stream's resources.
 func TestSendMsgErrorReleasesStream(t *testing.T) {
-	for _, desc := range []*StreamDesc{
+	for _, desc := range []*rpc.StreamDesc{
 		{StreamName: "B", ClientStreams: true, ServerStreams: true},
 		{StreamName: "S", ServerStreams: true},
 	} {
 		cc := relConn(t)
-		cs, err := cc.NewStream(context.Background(), desc, "/t/S/"+desc.StreamName, ForceCodec(relCodec{}), MaxCallSendMsgSize(8))
+		cs, err := cc.NewStream(context.Background(), desc, "/t/S/"+desc.StreamName, rpc.ForceCodec(relCodec{}), rpc.MaxCallSendMsgSize(8))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,8 +93,8 @@ func TestSendMsgErrorReleasesStream(t *testing.T) {
 
 func TestHeaderErrorReleasesStream(t *testing.T) {
 	cc := relConn(t)
-	desc := &StreamDesc{StreamName: "Bad", ClientStreams: true, ServerStreams: true}
-	cs, err := cc.NewStream(context.Background(), desc, "/t/S/Bad", ForceCodec(relCodec{}))
+	desc := &rpc.StreamDesc{StreamName: "Bad", ClientStreams: true, ServerStreams: true}
+	cs, err := cc.NewStream(context.Background(), desc, "/t/S/Bad", rpc.ForceCodec(relCodec{}))
 	if err != nil {
 		t.Fatal(err)
 	}
